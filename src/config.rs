@@ -1,0 +1,411 @@
+//! Endpoint configuration: a TOML file listing the FHIR endpoints to pull from.
+//!
+//! Secrets never live here: auth names an environment variable (later also an
+//! OS keyring entry) that holds the token.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+use crate::error::{ErrorCode, HasCode};
+
+pub const CONFIG_ENV: &str = "CROSSVIEW_CONFIG";
+pub const DATA_DIR_ENV: &str = "CROSSVIEW_DATA_DIR";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointKind {
+    Hospital,
+    Gp,
+    SocialCare,
+    Other,
+}
+
+impl EndpointKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Hospital => "hospital",
+            EndpointKind::Gp => "gp",
+            EndpointKind::SocialCare => "social-care",
+            EndpointKind::Other => "other",
+        }
+    }
+
+    /// Label shown to clinicians beside the source name.
+    pub fn label(self) -> &'static str {
+        match self {
+            EndpointKind::Hospital => "Trust",
+            EndpointKind::Gp => "GP",
+            EndpointKind::SocialCare => "Social care",
+            EndpointKind::Other => "Other",
+        }
+    }
+
+    pub fn parse(s: &str) -> EndpointKind {
+        match s {
+            "hospital" => EndpointKind::Hospital,
+            "gp" => EndpointKind::Gp,
+            "social-care" => EndpointKind::SocialCare,
+            _ => EndpointKind::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FhirVersionSetting {
+    /// Read the CapabilityStatement at `/metadata`.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    R4,
+    STU3,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AuthConfig {
+    #[default]
+    None,
+    /// A bearer token read from an environment variable at sync time.
+    Bearer { token_env: String },
+}
+
+fn default_timeout() -> u64 {
+    20
+}
+fn default_page_size() -> u32 {
+    200
+}
+fn default_max_pages() -> u32 {
+    500
+}
+fn default_max_mib() -> u64 {
+    512
+}
+fn default_sync_timeout() -> u64 {
+    300
+}
+fn default_concurrency() -> usize {
+    3
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// Shown to clinicians as the source of every entry.
+    pub name: Spanned<String>,
+    pub kind: EndpointKind,
+    pub base_url: url::Url,
+    #[serde(default)]
+    pub fhir_version: FhirVersionSetting,
+    /// Seconds allowed for one HTTP request.
+    #[serde(default = "default_timeout")]
+    pub timeout_s: u64,
+    /// Wall-clock seconds allowed for this endpoint's whole sync.
+    #[serde(default = "default_sync_timeout")]
+    pub sync_timeout_s: u64,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Most pages followed for one search before giving up.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    /// Most response bytes (MiB) accepted from this endpoint in one sync.
+    #[serde(default = "default_max_mib")]
+    pub max_mib: u64,
+    /// Searches run at once against this endpoint.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+impl Endpoint {
+    pub fn name(&self) -> &str {
+        self.name.get_ref()
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_s)
+    }
+
+    pub fn sync_timeout(&self) -> Duration {
+        Duration::from_secs(self.sync_timeout_s)
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_mib.saturating_mul(1024 * 1024)
+    }
+
+    /// An endpoint with defaults for every tunable; used by the demo and tests.
+    pub fn new(name: &str, kind: EndpointKind, base_url: url::Url) -> Endpoint {
+        Endpoint {
+            name: Spanned::new(0..0, name.to_string()),
+            kind,
+            base_url,
+            fhir_version: FhirVersionSetting::Auto,
+            timeout_s: default_timeout(),
+            sync_timeout_s: default_sync_timeout(),
+            page_size: default_page_size(),
+            max_pages: default_max_pages(),
+            max_mib: default_max_mib(),
+            concurrency: default_concurrency(),
+            headers: BTreeMap::new(),
+            auth: AuthConfig::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Cache directory; the command line and `CROSSVIEW_DATA_DIR` take precedence.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no configuration file at {path}: create one (see README, \"Configuration\") or run with --demo"
+    )]
+    NotFound { path: PathBuf },
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}, column {column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "no platform configuration or data directory could be determined; pass --config and --data-dir"
+    )]
+    NoPlatformDirs,
+}
+
+impl HasCode for ConfigError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            ConfigError::NotFound { .. } => ErrorCode::ConfigNotFound,
+            _ => ErrorCode::ConfigInvalid,
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+impl Config {
+    /// Parses configuration text; `path` is only used to name the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim().to_string())
+        })?;
+        let mut seen: Vec<&str> = Vec::new();
+        for ep in &config.endpoints {
+            let at = ep.name.span().start;
+            let name = ep.name();
+            if name.trim().is_empty() {
+                return Err(invalid(at, "endpoint name must not be empty".into()));
+            }
+            if seen.contains(&name) {
+                return Err(invalid(
+                    at,
+                    format!("endpoint name \"{name}\" is used twice"),
+                ));
+            }
+            seen.push(name);
+            if !matches!(ep.base_url.scheme(), "http" | "https") {
+                return Err(invalid(
+                    at,
+                    format!("endpoint \"{name}\": base_url must be http or https"),
+                ));
+            }
+            if ep.page_size == 0 || ep.max_pages == 0 || ep.concurrency == 0 || ep.timeout_s == 0 {
+                return Err(invalid(
+                    at,
+                    format!(
+                        "endpoint \"{name}\": page_size, max_pages, concurrency and timeout_s must be at least 1"
+                    ),
+                ));
+            }
+            if let Some(h) = ep.headers.keys().find(|h| {
+                h.eq_ignore_ascii_case("authorization") || h.eq_ignore_ascii_case("cookie")
+            }) {
+                return Err(invalid(
+                    at,
+                    format!(
+                        "endpoint \"{name}\": header \"{h}\" carries a secret; use [endpoint.auth] with token_env instead of writing it in this file"
+                    ),
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ConfigError::NotFound {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        Config::parse(&text, path)
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("uk.nhs", "Crossview", "crossview")
+}
+
+/// Where the configuration is read from: the explicit path, then `CROSSVIEW_CONFIG`, then the platform default.
+pub fn config_path(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    project_dirs()
+        .map(|d| d.config_dir().join("config.toml"))
+        .ok_or(ConfigError::NoPlatformDirs)
+}
+
+/// Where the cache lives: the explicit path, then `CROSSVIEW_DATA_DIR`, then the config file's `data_dir`, then the platform default.
+pub fn data_dir(explicit: Option<&Path>, config: Option<&Config>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = config.and_then(|c| c.data_dir.clone()) {
+        return Ok(p);
+    }
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or(ConfigError::NoPlatformDirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[endpoint]]
+name = "Hospital A"
+kind = "hospital"
+base_url = "http://127.0.0.1:8101"
+
+[[endpoint]]
+name = "Meadow Lane Surgery"
+kind = "gp"
+base_url = "https://gp.example.nhs.uk/fhir/"
+fhir_version = "STU3"
+timeout_s = 5
+headers = { "Ssp-From" = "200000000359" }
+auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
+"#;
+
+    #[test]
+    fn parses_endpoints_with_defaults_and_overrides() {
+        let c = Config::parse(GOOD, Path::new("c.toml")).unwrap();
+        assert_eq!(c.endpoints.len(), 2);
+        let a = &c.endpoints[0];
+        assert_eq!(a.name(), "Hospital A");
+        assert_eq!(a.kind, EndpointKind::Hospital);
+        assert_eq!(a.fhir_version, FhirVersionSetting::Auto);
+        assert_eq!((a.page_size, a.max_pages, a.timeout_s), (200, 500, 20));
+        let g = &c.endpoints[1];
+        assert_eq!(g.fhir_version, FhirVersionSetting::STU3);
+        assert_eq!(g.timeout_s, 5);
+        assert_eq!(
+            g.auth,
+            AuthConfig::Bearer {
+                token_env: "MEADOW_TOKEN".into()
+            }
+        );
+    }
+
+    fn err(text: &str) -> (usize, String) {
+        match Config::parse(text, Path::new("/etc/cv.toml")) {
+            Err(e @ ConfigError::Invalid { line, .. }) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with("/etc/cv.toml, line "), "{msg}");
+                (line, msg)
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_field() {
+        let (line, msg) =
+            err("[[endpoint]]\nname = \"A\"\nkind = \"hospitl\"\nbase_url = \"http://x\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("hospitl"), "{msg}");
+
+        let (line, msg) = err(
+            "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://x\"\ntimeout = 3\n",
+        );
+        assert_eq!(line, 5);
+        assert!(msg.contains("timeout"), "{msg}");
+
+        let (line, msg) =
+            err("[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"not a url\"\n");
+        assert_eq!(line, 4);
+        assert!(msg.to_lowercase().contains("url"), "{msg}");
+
+        let (line, _) = err("[[endpoint]]\nname = \"A\"\nkind = \"gp\"\n");
+        assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn rejects_duplicate_names_and_secrets_in_headers() {
+        let dup = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://x\"\n[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://y\"\n";
+        let (line, msg) = err(dup);
+        assert_eq!(line, 6);
+        assert!(msg.contains("used twice"));
+        let secret = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://x\"\nheaders = { Authorization = \"Bearer abc\" }\n";
+        let (_, msg) = err(secret);
+        assert!(msg.contains("token_env"), "{msg}");
+        assert!(!msg.contains("abc"), "the secret must not be echoed: {msg}");
+    }
+
+    #[test]
+    fn missing_file_is_config_not_found() {
+        let e = Config::load(Path::new("/nonexistent/crossview.toml")).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::ConfigNotFound);
+        assert!(e.to_string().contains("/nonexistent/crossview.toml"));
+    }
+}

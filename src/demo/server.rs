@@ -1,0 +1,404 @@
+//! A small FHIR R4 search server over a fixed set of resources, on loopback.
+//! It backs the demo (the real client path is exercised over HTTP) and the
+//! fast tests, where faults are injected at run time.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+use crate::nhs_number::NHS_NUMBER_SYSTEM;
+
+/// A fault the server injects into its answers (tests of bad servers).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Every request waits this long before answering.
+    Delay(Duration),
+    /// Resource searches answer this HTTP status with an OperationOutcome.
+    Status(u16),
+    /// Resource searches answer 502 with an HTML page (a proxy's error page).
+    HtmlError,
+    /// Resource searches answer 200 with the JSON cut off half way.
+    TruncatedJson,
+    /// Resource searches give a `next` link back to the same page.
+    NextLoop,
+    /// The AllergyIntolerance search also returns another patient's allergy.
+    WrongPatient,
+    /// The first `times` requests answer 429 with this Retry-After (seconds).
+    RateLimited { times: u32, retry_after_s: u64 },
+    /// `next` links point at another host.
+    ForeignNext,
+}
+
+struct Inner {
+    resources: Vec<Value>,
+    fault: Mutex<Fault>,
+    rate_limited_left: Mutex<u32>,
+    base: String,
+    requests: Mutex<u64>,
+}
+
+/// A running server; stops when dropped or on [`FixtureServer::stop`].
+pub struct FixtureServer {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl FixtureServer {
+    /// Starts on `127.0.0.1:port` (0 picks a free port).
+    pub async fn start(resources: Vec<Value>, port: u16) -> std::io::Result<FixtureServer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            resources,
+            fault: Mutex::new(Fault::None),
+            rate_limited_left: Mutex::new(0),
+            base: format!("http://{addr}"),
+            requests: Mutex::new(0),
+        });
+        let app = Router::new()
+            .route("/metadata", get(metadata))
+            .route("/{rtype}", get(search))
+            .route("/{rtype}/{id}", get(read))
+            .with_state(inner.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(FixtureServer {
+            inner,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn base_url(&self) -> url::Url {
+        // The address is a valid URL by construction.
+        url::Url::parse(&self.inner.base).unwrap_or_else(|_| unreachable!("loopback URL"))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn set_fault(&self, fault: Fault) {
+        if let Fault::RateLimited { times, .. } = &fault {
+            *lock(&self.inner.rate_limited_left) = *times;
+        }
+        *lock(&self.inner.fault) = fault;
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        *lock(&self.inner.requests)
+    }
+
+    /// Stops accepting connections; the port is closed when this returns.
+    pub async fn stop(mut self) {
+        self.shutdown_now().await;
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn fhir_json(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/fhir+json; fhirVersion=4.0"),
+    );
+    r
+}
+
+fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
+    fhir_json(
+        status,
+        json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}).to_string(),
+    )
+}
+
+/// Applies faults that concern every request; returns an answer to send instead, if any.
+async fn common_faults(inner: &Inner) -> Option<Response> {
+    *lock(&inner.requests) += 1;
+    let fault = lock(&inner.fault).clone();
+    match fault {
+        Fault::Delay(d) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        Fault::RateLimited { retry_after_s, .. } => {
+            let mut left = lock(&inner.rate_limited_left);
+            if *left > 0 {
+                *left -= 1;
+                let mut r = outcome(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "throttled",
+                    "too many requests",
+                );
+                r.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_str(&retry_after_s.to_string())
+                        .unwrap_or(HeaderValue::from_static("1")),
+                );
+                return Some(r);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
+    if let Some(r) = common_faults(&inner).await {
+        return r;
+    }
+    let types = [
+        "Patient",
+        "AllergyIntolerance",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Medication",
+        "Encounter",
+        "Composition",
+        "DocumentReference",
+        "Condition",
+    ];
+    let resources: Vec<Value> = types
+        .iter()
+        .map(|t| {
+            let mut r =
+                json!({"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}]});
+            if *t == "MedicationRequest" {
+                r["searchInclude"] = json!(["MedicationRequest:medication"]);
+            }
+            r
+        })
+        .collect();
+    fhir_json(
+        StatusCode::OK,
+        json!({
+            "resourceType": "CapabilityStatement", "status": "active", "date": "2026-11-01", "kind": "instance",
+            "fhirVersion": "4.0.1", "format": ["json"],
+            "software": {"name": "Crossview fixture server", "version": env!("CARGO_PKG_VERSION")},
+            "rest": [{"mode": "server", "resource": resources}]
+        })
+        .to_string(),
+    )
+}
+
+fn reference_id(v: &Value) -> Option<&str> {
+    v.get("reference")?.as_str()?.strip_prefix("Patient/")
+}
+
+fn of_patient(r: &Value, patient: &str) -> bool {
+    r.get("patient")
+        .or_else(|| r.get("subject"))
+        .and_then(reference_id)
+        == Some(patient)
+}
+
+fn has_identifier(r: &Value, wanted: &str) -> bool {
+    let (system, value) = wanted.split_once('|').unwrap_or(("", wanted));
+    r.get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|i| {
+            i.get("value").and_then(Value::as_str) == Some(value)
+                && (system.is_empty() || i.get("system").and_then(Value::as_str) == Some(system))
+        })
+}
+
+async fn search(
+    State(inner): State<Arc<Inner>>,
+    Path(rtype): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    if let Some(r) = common_faults(&inner).await {
+        return r;
+    }
+    let fault = lock(&inner.fault).clone();
+    let is_patient_search = rtype == "Patient";
+    if !is_patient_search {
+        match fault {
+            Fault::Status(s) => {
+                let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return outcome(status, "exception", "injected server error");
+            }
+            Fault::HtmlError => {
+                let mut r = (
+                    StatusCode::BAD_GATEWAY,
+                    "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                return r;
+            }
+            _ => {}
+        }
+    }
+    let count: usize = q
+        .get("_count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(20)
+        .clamp(1, 1000);
+    let offset: usize = q.get("_offset").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let patient = q
+        .get("patient")
+        .or_else(|| q.get("subject"))
+        .map(|p| p.trim_start_matches("Patient/").to_string());
+    let mut matches: Vec<&Value> = inner
+        .resources
+        .iter()
+        .filter(|r| r.get("resourceType").and_then(Value::as_str) == Some(rtype.as_str()))
+        .filter(|r| match (&patient, q.get("identifier")) {
+            (Some(p), _) => of_patient(r, p),
+            (None, Some(ident)) => has_identifier(r, ident),
+            (None, None) => true,
+        })
+        .collect();
+    let intruder;
+    if fault == Fault::WrongPatient && rtype == "AllergyIntolerance" {
+        intruder = json!({
+            "resourceType": "AllergyIntolerance", "id": "intruder-1",
+            "code": {"text": "Peanut allergy"}, "patient": {"reference": "Patient/someone-else"}
+        });
+        matches.push(&intruder);
+    }
+    let page: Vec<&Value> = matches.iter().skip(offset).take(count).copied().collect();
+    let mut entries: Vec<Value> = page
+        .iter()
+        .map(|r| {
+            json!({"fullUrl": format!("{}/{}/{}", inner.base, rtype, r["id"].as_str().unwrap_or("")),
+                   "resource": r, "search": {"mode": "match"}})
+        })
+        .collect();
+    if q.get("_include").map(String::as_str) == Some("MedicationRequest:medication") {
+        let mut seen = Vec::new();
+        for r in &page {
+            let Some(id) = r
+                .pointer("/medicationReference/reference")
+                .and_then(Value::as_str)
+                .and_then(|s| s.strip_prefix("Medication/"))
+            else {
+                continue;
+            };
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            if let Some(m) = inner
+                .resources
+                .iter()
+                .find(|m| m["resourceType"] == "Medication" && m["id"] == id)
+            {
+                entries.push(json!({"fullUrl": format!("{}/Medication/{id}", inner.base), "resource": m, "search": {"mode": "include"}}));
+            }
+        }
+    }
+    let self_url = format!("{}{}", inner.base, uri);
+    let mut links = vec![json!({"relation": "self", "url": self_url})];
+    if offset + count < matches.len() || fault == Fault::NextLoop && !is_patient_search {
+        let mut pairs: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| k.as_str() != "_offset")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        pairs.sort();
+        let next_offset = if fault == Fault::NextLoop {
+            offset
+        } else {
+            offset + count
+        };
+        pairs.push(("_offset".into(), next_offset.to_string()));
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let host = if fault == Fault::ForeignNext {
+            "http://elsewhere.invalid".to_string()
+        } else {
+            inner.base.clone()
+        };
+        links.push(json!({"relation": "next", "url": format!("{host}/{rtype}?{query}")}));
+    }
+    let body =
+        json!({"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries})
+            .to_string();
+    if fault == Fault::TruncatedJson && !is_patient_search {
+        let cut = body.len() / 2;
+        let cut = (0..=cut)
+            .rev()
+            .find(|i| body.is_char_boundary(*i))
+            .unwrap_or(0);
+        return fhir_json(StatusCode::OK, body[..cut].to_string());
+    }
+    fhir_json(StatusCode::OK, body)
+}
+
+async fn read(
+    State(inner): State<Arc<Inner>>,
+    Path((rtype, id)): Path<(String, String)>,
+    _h: HeaderMap,
+) -> Response {
+    if let Some(r) = common_faults(&inner).await {
+        return r;
+    }
+    match inner
+        .resources
+        .iter()
+        .find(|r| r["resourceType"] == rtype.as_str() && r["id"] == id.as_str())
+    {
+        Some(r) => fhir_json(StatusCode::OK, r.to_string()),
+        None => outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("{rtype}/{id} is not known"),
+        ),
+    }
+}
+
+/// True when an identifier search value names an NHS number (used by the demo loader).
+pub fn nhs_identifier(nhs: &str) -> String {
+    format!("{NHS_NUMBER_SYSTEM}|{nhs}")
+}

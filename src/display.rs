@@ -1,0 +1,73 @@
+//! NHS Common User Interface conventions for text output.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::timeline::date::{FhirDate, age_in_years, format_day};
+
+pub const NOT_KNOWN: &str = "Not known";
+
+/// A source date in NHS form, or `Not known`.
+pub fn date_or_not_known(raw: Option<&str>) -> String {
+    match raw {
+        None => NOT_KNOWN.to_string(),
+        Some(r) => FhirDate::parse(r).map_or_else(|| r.to_string(), |d| d.display()),
+    }
+}
+
+/// `Born 14-Jul-1945 (81y)`.
+pub fn born(birth_date: Option<&str>, today: NaiveDate) -> String {
+    let Some(raw) = birth_date else {
+        return format!("Born {NOT_KNOWN}");
+    };
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => match age_in_years(d, today) {
+            Some(age) => format!("Born {} ({age}y)", format_day(d)),
+            None => format!("Born {}", format_day(d)),
+        },
+        Err(_) => format!("Born {}", date_or_not_known(Some(raw))),
+    }
+}
+
+/// How long ago, for freshness: `just now`, `5 min ago`, `3 h ago`, `2 days ago`.
+pub fn ago(then: &str, now: DateTime<Utc>) -> String {
+    let Ok(t) = DateTime::parse_from_rfc3339(then) else {
+        return NOT_KNOWN.to_string();
+    };
+    let secs = (now - t.with_timezone(&Utc)).num_seconds().max(0);
+    match secs {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+/// An RFC 3339 instant as `14-Jul-2025 09:30` UK local time.
+pub fn instant(raw: &str) -> String {
+    date_or_not_known(Some(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn born_shows_date_and_age() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(born(Some("1945-07-14"), today), "Born 14-Jul-1945 (81y)");
+        assert_eq!(born(None, today), "Born Not known");
+        assert_eq!(born(Some("1967"), today), "Born 1967");
+    }
+
+    #[test]
+    fn freshness_reads_naturally() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(ago("2026-11-25T11:59:30Z", now), "just now");
+        assert_eq!(ago("2026-11-25T11:58:00Z", now), "2 min ago");
+        assert_eq!(ago("2026-11-25T09:00:00Z", now), "3 h ago");
+        assert_eq!(ago("2026-11-23T09:00:00Z", now), "2 days ago");
+        assert_eq!(ago("garbage", now), "Not known");
+    }
+}

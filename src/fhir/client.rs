@@ -1,0 +1,439 @@
+//! One client per endpoint. Transport and auth are set up in one place
+//! (`FhirClient::for_endpoint`) so that mutual TLS and SMART backend-services
+//! tokens slot in beside the bearer token without touching callers.
+
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+use super::FhirError;
+use super::bundle::{Page, parse_page};
+use super::capability::Capabilities;
+use crate::config::{AuthConfig, Endpoint};
+
+const ACCEPT_FHIR: &str =
+    "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8";
+/// Longest single wait a server may ask for with Retry-After before we give up.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+const MAX_ATTEMPTS: u32 = 4;
+
+#[derive(Debug)]
+struct Budget {
+    used: AtomicU64,
+    max: u64,
+    deadline: Instant,
+    deadline_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FhirClient {
+    http: reqwest::Client,
+    /// Base URL without a trailing slash.
+    base: String,
+    base_url: Url,
+    request_timeout: Duration,
+    max_pages: u32,
+    budget: Arc<Budget>,
+}
+
+/// Drops the query (it names the patient) so URLs can go into messages and logs.
+pub fn display_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_password(None);
+    let _ = u.set_username("");
+    u.to_string()
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<(Duration, String)> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().to_string();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some((Duration::from_secs(secs), text));
+    }
+    let when = httpdate::parse_http_date(&text).ok()?;
+    let wait = when
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    Some((wait, text))
+}
+
+fn outcome_diagnostics(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    if v.get("resourceType")?.as_str()? != "OperationOutcome" {
+        return None;
+    }
+    let texts: Vec<String> = v
+        .get("issue")?
+        .as_array()?
+        .iter()
+        .filter_map(|i| {
+            i.get("diagnostics")
+                .and_then(Value::as_str)
+                .or_else(|| i.pointer("/details/text").and_then(Value::as_str))
+                .map(|s| s.chars().take(300).collect())
+        })
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
+}
+
+fn looks_like_html(content_type: &str, body: &str) -> bool {
+    content_type.contains("html") || body.trim_start().starts_with('<')
+}
+
+impl FhirClient {
+    /// Builds the transport and auth for one endpoint. The deadline for the
+    /// whole sync starts now.
+    pub fn for_endpoint(ep: &Endpoint) -> Result<FhirClient, FhirError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FHIR));
+        for (k, v) in &ep.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|e| FhirError::Setup(format!("header name \"{k}\": {e}")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|e| FhirError::Setup(format!("header \"{k}\": {e}")))?;
+            headers.insert(name, value);
+        }
+        match &ep.auth {
+            AuthConfig::None => {}
+            AuthConfig::Bearer { token_env } => {
+                let token = std::env::var(token_env).map_err(|_| {
+                    FhirError::MissingSecret(format!("environment variable {token_env} is not set"))
+                })?;
+                let mut v =
+                    HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| {
+                        FhirError::MissingSecret(format!(
+                            "{token_env} holds characters not allowed in a header"
+                        ))
+                    })?;
+                v.set_sensitive(true);
+                headers.insert(AUTHORIZATION, v);
+            }
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("crossview/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .timeout(ep.request_timeout())
+            .connect_timeout(ep.request_timeout().min(Duration::from_secs(10)))
+            // Never follow a redirect to another server: it would receive our credentials and patient queries.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first().cloned();
+                if attempt.previous().len() > 5 {
+                    attempt.stop()
+                } else if first.is_some_and(|f| !same_origin(&f, attempt.url())) {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()
+            .map_err(|e| FhirError::Setup(e.to_string()))?;
+        let base = ep.base_url.as_str().trim_end_matches('/').to_string();
+        Ok(FhirClient {
+            http,
+            base_url: ep.base_url.clone(),
+            base,
+            request_timeout: ep.request_timeout(),
+            max_pages: ep.max_pages,
+            budget: Arc::new(Budget {
+                used: AtomicU64::new(0),
+                max: ep.max_bytes(),
+                deadline: Instant::now() + ep.sync_timeout(),
+                deadline_secs: ep.sync_timeout_s,
+            }),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn bytes_received(&self) -> u64 {
+        self.budget.used.load(Ordering::Relaxed)
+    }
+
+    /// `[base]/path?query`.
+    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, FhirError> {
+        let mut u = Url::parse(&format!("{}/{}", self.base, path.trim_start_matches('/')))
+            .map_err(|e| FhirError::Setup(format!("URL for {path}: {e}")))?;
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(u)
+    }
+
+    /// Reads `/metadata`.
+    pub async fn capabilities(&self) -> Result<Capabilities, FhirError> {
+        let url = self.url("metadata", &[])?;
+        let body = self.get_text(&url).await?;
+        let v: Value = serde_json::from_str(&body).map_err(|e| FhirError::Malformed {
+            url: display_url(&url),
+            path: ".".into(),
+            message: e.to_string(),
+        })?;
+        let found = v
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or("resource without resourceType");
+        if found != "CapabilityStatement" && found != "Conformance" {
+            return Err(FhirError::UnexpectedResource {
+                url: display_url(&url),
+                found: found.to_string(),
+                expected: "CapabilityStatement",
+            });
+        }
+        Ok(Capabilities::from_json(&v))
+    }
+
+    /// Starts a search; pages are fetched by [`Pager::next_page`].
+    pub fn search(
+        &self,
+        resource_type: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Pager<'_>, FhirError> {
+        let first = self.url(resource_type, query)?;
+        Ok(Pager {
+            client: self,
+            label: display_url(&first),
+            next: Some(first),
+            seen: HashSet::new(),
+            pages: 0,
+        })
+    }
+
+    /// Reads one resource by its relative reference (`Medication/123`); `None` when the server says 404/410.
+    pub async fn read(&self, reference: &str) -> Result<Option<String>, FhirError> {
+        let url = self.url(reference, &[])?;
+        match self.get_text(&url).await {
+            Ok(body) => Ok(Some(body)),
+            Err(FhirError::Http {
+                status: 404 | 410, ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check_deadline(&self) -> Result<(), FhirError> {
+        if Instant::now() >= self.budget.deadline {
+            return Err(FhirError::Deadline {
+                seconds: self.budget.deadline_secs,
+            });
+        }
+        Ok(())
+    }
+
+    /// GET with retries for 429/503, the byte budget and the sync deadline.
+    async fn get_text(&self, url: &Url) -> Result<String, FhirError> {
+        let shown = display_url(url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.check_deadline()?;
+            let sent =
+                tokio::time::timeout_at(self.budget.deadline, self.http.get(url.clone()).send())
+                    .await;
+            let resp = match sent {
+                Err(_) => {
+                    return Err(FhirError::Deadline {
+                        seconds: self.budget.deadline_secs,
+                    });
+                }
+                Ok(Err(e)) => return Err(self.transport_error(&shown, &e)),
+                Ok(Ok(r)) => r,
+            };
+            let status = resp.status();
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+            {
+                let (wait, text) = retry_after(resp.headers()).unwrap_or_else(|| {
+                    (
+                        Duration::from_millis(500 * 2u64.pow(attempt - 1)),
+                        "not given".into(),
+                    )
+                });
+                let fits = Instant::now() + wait < self.budget.deadline;
+                if attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_WAIT || !fits {
+                    return Err(FhirError::RateLimited {
+                        url: shown,
+                        status: status.as_u16(),
+                        attempts: attempt,
+                        retry_after: text,
+                    });
+                }
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let content_type = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let body = self.read_body(resp, &shown).await?;
+            if !status.is_success() {
+                if looks_like_html(&content_type, &body) {
+                    return Err(FhirError::NotFhir {
+                        url: shown,
+                        status: status.as_u16(),
+                        what: "an HTML error page".into(),
+                    });
+                }
+                let diagnostics = outcome_diagnostics(&body);
+                return Err(
+                    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                        FhirError::Auth {
+                            url: shown,
+                            status: status.as_u16(),
+                            diagnostics,
+                        }
+                    } else {
+                        FhirError::Http {
+                            url: shown,
+                            status: status.as_u16(),
+                            diagnostics,
+                        }
+                    },
+                );
+            }
+            if looks_like_html(&content_type, &body) {
+                return Err(FhirError::NotFhir {
+                    url: shown,
+                    status: status.as_u16(),
+                    what: "an HTML page".into(),
+                });
+            }
+            if !content_type.is_empty() && !content_type.contains("json") {
+                return Err(FhirError::NotFhir {
+                    url: shown,
+                    status: status.as_u16(),
+                    what: format!("content of type {content_type}"),
+                });
+            }
+            return Ok(body);
+        }
+    }
+
+    fn transport_error(&self, url: &str, e: &reqwest::Error) -> FhirError {
+        if e.is_timeout() {
+            FhirError::Timeout {
+                url: url.to_string(),
+                seconds: self.request_timeout.as_secs(),
+            }
+        } else {
+            // Walk to the innermost cause: "connection refused" says more than "error sending request".
+            let mut detail = e.to_string();
+            let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+            while let Some(s) = src {
+                detail = s.to_string();
+                src = s.source();
+            }
+            FhirError::Unreachable {
+                url: url.to_string(),
+                detail,
+            }
+        }
+    }
+
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        shown: &str,
+    ) -> Result<String, FhirError> {
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            let chunk = tokio::time::timeout_at(self.budget.deadline, resp.chunk()).await;
+            let chunk = match chunk {
+                Err(_) => {
+                    return Err(FhirError::Deadline {
+                        seconds: self.budget.deadline_secs,
+                    });
+                }
+                Ok(Err(e)) => return Err(self.transport_error(shown, &e)),
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(c))) => c,
+            };
+            let used = self
+                .budget
+                .used
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed)
+                + chunk.len() as u64;
+            if used > self.budget.max {
+                return Err(FhirError::TooLarge {
+                    limit_mib: self.budget.max / (1024 * 1024),
+                });
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        String::from_utf8(buf).map_err(|e| FhirError::Malformed {
+            url: shown.to_string(),
+            path: ".".into(),
+            message: format!("body is not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        })
+    }
+}
+
+/// Follows a search's `next` links, refusing loops, foreign links and too many pages.
+pub struct Pager<'a> {
+    client: &'a FhirClient,
+    label: String,
+    next: Option<Url>,
+    seen: HashSet<String>,
+    pages: u32,
+}
+
+impl Pager<'_> {
+    pub async fn next_page(&mut self) -> Result<Option<Page>, FhirError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        if self.pages >= self.client.max_pages {
+            return Err(FhirError::TooManyPages {
+                search: self.label.clone(),
+                max: self.client.max_pages,
+            });
+        }
+        if !self.seen.insert(url.to_string()) {
+            return Err(FhirError::PagingLoop {
+                url: display_url(&url),
+            });
+        }
+        self.pages += 1;
+        let body = self.client.get_text(&url).await?;
+        let page = parse_page(&body, &display_url(&url))?;
+        if let Some(link) = &page.next {
+            let resolved = url.join(link).map_err(|_| FhirError::ForeignLink {
+                url: display_url(&url),
+                link: link.chars().take(200).collect(),
+            })?;
+            if !same_origin(&resolved, &self.client.base_url) {
+                return Err(FhirError::ForeignLink {
+                    url: display_url(&url),
+                    link: display_url(&resolved),
+                });
+            }
+            if self.seen.contains(resolved.as_str()) {
+                return Err(FhirError::PagingLoop {
+                    url: display_url(&resolved),
+                });
+            }
+            self.next = Some(resolved);
+        }
+        Ok(Some(page))
+    }
+
+    pub fn pages_fetched(&self) -> u32 {
+        self.pages
+    }
+}

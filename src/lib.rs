@@ -1,0 +1,17 @@
+//! Crossview core: pulls a patient's record from several FHIR endpoints into an
+//! offline SQLite cache and derives one timeline from it. No UI code lives here;
+//! the CLI and the desktop shell both call this library.
+
+pub mod banner;
+pub mod config;
+pub mod demo;
+pub mod display;
+pub mod error;
+pub mod fhir;
+pub mod nhs_number;
+pub mod store;
+pub mod sync;
+pub mod timeline;
+
+pub use error::{ErrorCode, HasCode, UiError};
+pub use nhs_number::NhsNumber;

@@ -1,0 +1,35 @@
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use super::StoreError;
+
+/// Held for the length of a sync so two processes never write the same cache at once.
+/// Released when dropped (and by the OS if the process dies).
+pub struct SyncLock {
+    _file: File,
+}
+
+impl SyncLock {
+    pub fn acquire(data_dir: &Path) -> Result<SyncLock, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join("sync.lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StoreError::CreateDir {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(SyncLock { _file: file }),
+            Err(_) => Err(StoreError::Locked {
+                path: data_dir.to_path_buf(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,253 @@
+use serde_json::json;
+
+use super::*;
+use crate::error::{ErrorCode, UiError};
+use crate::fhir::FhirVersion;
+
+fn resource(v: serde_json::Value) -> StoredResource {
+    let raw = v.to_string();
+    StoredResource::new(
+        &v,
+        raw,
+        FhirVersion::R4,
+        "2026-11-25T10:00:00.000Z",
+        "match",
+        "x".into(),
+    )
+}
+
+fn allergy(id: &str, text: &str) -> StoredResource {
+    resource(
+        json!({"resourceType": "AllergyIntolerance", "id": id, "code": {"text": text},
+                    "patient": {"reference": "Patient/p"}, "recordedDate": "2020-01-02"}),
+    )
+}
+
+fn synced(store: &mut Store, source: &str, items: Vec<StoredResource>) -> RunId {
+    let run = store
+        .begin_run(
+            "9990000018",
+            source,
+            "hospital",
+            "http://x",
+            "2026-11-25T10:00:00Z",
+        )
+        .unwrap();
+    store.write_page(run, &items).unwrap();
+    store
+        .commit_run(run, "2026-11-25T10:00:01Z", &RunSummary::default())
+        .unwrap();
+    run
+}
+
+fn titles(store: &Store) -> Vec<String> {
+    let mut t: Vec<String> = store
+        .timeline("9990000018", &TimelineFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}:{}", e.source, e.title))
+        .collect();
+    t.sort();
+    t
+}
+
+#[test]
+fn a_new_run_replaces_the_previous_one_only_when_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    synced(
+        &mut store,
+        "A",
+        vec![allergy("1", "Penicillin"), allergy("2", "Latex")],
+    );
+    assert_eq!(titles(&store), ["A:Latex", "A:Penicillin"]);
+
+    // A run in progress is invisible to readers (another connection, as the CLI would use).
+    let run = store
+        .begin_run("9990000018", "A", "hospital", "http://x", "t")
+        .unwrap();
+    store.write_page(run, &[allergy("3", "Peanut")]).unwrap();
+    let reader = Store::open(dir.path()).unwrap();
+    assert_eq!(titles(&reader), ["A:Latex", "A:Penicillin"]);
+    store.commit_run(run, "t2", &RunSummary::default()).unwrap();
+    assert_eq!(titles(&reader), ["A:Peanut"]);
+}
+
+#[test]
+fn a_failed_run_leaves_the_earlier_cache_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
+    synced(&mut store, "B", vec![allergy("1", "Aspirin")]);
+    let run = store
+        .begin_run("9990000018", "A", "hospital", "http://x", "t")
+        .unwrap();
+    store
+        .write_page(run, &[allergy("9", "Half a sync")])
+        .unwrap();
+    let err = UiError {
+        code: ErrorCode::EndpointTimeout,
+        message: "slow".into(),
+    };
+    store
+        .fail_run(run, "t3", &err, &RunSummary::default())
+        .unwrap();
+    assert_eq!(titles(&store), ["A:Penicillin", "B:Aspirin"]);
+    let a = store
+        .sources("9990000018")
+        .unwrap()
+        .into_iter()
+        .find(|s| s.source == "A")
+        .unwrap();
+    assert!(a.stale);
+    assert_eq!(a.last_error_code, Some(ErrorCode::EndpointTimeout));
+    assert_eq!(a.last_success.as_deref(), Some("2026-11-25T10:00:01Z"));
+}
+
+#[test]
+fn interrupted_runs_are_discarded_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
+        let run = store
+            .begin_run("9990000018", "A", "hospital", "http://x", "t")
+            .unwrap();
+        store
+            .write_page(run, &[allergy("2", "Never committed")])
+            .unwrap();
+        // The process "dies" here.
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.recover_interrupted("t4").unwrap(), 1);
+    assert_eq!(titles(&store), ["A:Penicillin"]);
+    let n: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM resource", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "the interrupted run's rows are gone");
+}
+
+#[test]
+fn raw_json_is_kept_byte_for_byte_and_derived_rows_rebuild_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let raw = r#"{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order","subject":{"reference":"Patient/p"},"medicationReference":{"reference":"Medication/med1"},"authoredOn":"2024-05","_vendor":{"x":[1,2.50]}}"#;
+    let v: serde_json::Value = serde_json::from_str(raw).unwrap();
+    let mr = StoredResource::new(
+        &v,
+        raw.to_string(),
+        FhirVersion::R4,
+        "t",
+        "match",
+        "x".into(),
+    );
+    let med = resource(
+        json!({"resourceType": "Medication", "id": "med1", "code": {"text": "Ramipril 5mg capsules"}}),
+    );
+    synced(&mut store, "A", vec![mr, med]);
+    assert_eq!(
+        store
+            .resource_json("9990000018", "A", "MedicationRequest", "m1")
+            .unwrap()
+            .as_deref(),
+        Some(raw)
+    );
+    let before = store
+        .timeline("9990000018", &TimelineFilter::default())
+        .unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        before[0].title, "Ramipril 5mg capsules",
+        "resolved from the Medication resource"
+    );
+    store.conn.execute("DELETE FROM event", []).unwrap();
+    assert!(
+        store
+            .timeline("9990000018", &TimelineFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    store.rebuild_derived().unwrap();
+    assert_eq!(
+        store
+            .timeline("9990000018", &TimelineFilter::default())
+            .unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_cache_from_a_newer_version_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let path = dir.path().join(DB_FILE);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = Store::open(dir.path()).err().expect("must refuse");
+    assert_eq!(err.code(), ErrorCode::CacheTooNew);
+    assert!(err.to_string().contains("schema 99"), "{err}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 99);
+}
+
+#[test]
+fn timeline_filters_by_kind_and_source_and_puts_undated_entries_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    synced(
+        &mut store,
+        "A",
+        vec![
+            allergy("1", "Penicillin"),
+            resource(
+                json!({"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": {"reference": "Patient/p"},
+                        "class": {"code": "AMB"}, "type": [{"text": "Clinic"}], "period": {"start": "2025-03-01T10:00:00Z"}}),
+            ),
+            resource(
+                json!({"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"}, "code": {"text": "Undated"}}),
+            ),
+        ],
+    );
+    synced(&mut store, "B", vec![allergy("1", "Latex")]);
+    let all = store
+        .timeline("9990000018", &TimelineFilter::default())
+        .unwrap();
+    let order: Vec<&str> = all.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(order, ["Clinic", "Penicillin", "Latex", "Undated"]);
+    assert_eq!(all[3].date_display, "Not known");
+    let only = store
+        .timeline(
+            "9990000018",
+            &TimelineFilter {
+                kinds: vec![crate::timeline::EventKind::Allergy],
+                sources: vec!["B".into()],
+            },
+        )
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].title, "Latex");
+    assert!(
+        store
+            .timeline("9434765919", &TimelineFilter::default())
+            .unwrap()
+            .is_empty(),
+        "other patients see nothing"
+    );
+}
+
+#[test]
+fn the_sync_lock_is_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = SyncLock::acquire(dir.path()).unwrap();
+    let err = SyncLock::acquire(dir.path())
+        .err()
+        .expect("second lock must fail");
+    assert_eq!(err.code(), ErrorCode::CacheLocked);
+    drop(held);
+    assert!(SyncLock::acquire(dir.path()).is_ok());
+}

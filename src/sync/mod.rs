@@ -1,0 +1,155 @@
+//! Sync one patient from every configured endpoint at once. A failing endpoint
+//! never blocks or erases another's data; its own earlier cache stays shown.
+
+mod endpoint;
+mod writer;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::Endpoint;
+use crate::error::{ErrorCode, HasCode, UiError};
+use crate::nhs_number::NhsNumber;
+use crate::store::{StoreError, SyncLock};
+
+/// The resource types searched for each patient, in the order they are fetched.
+pub const SEARCHED_TYPES: &[&str] = &[
+    "AllergyIntolerance",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Encounter",
+    "Composition",
+    "DocumentReference",
+    "Condition",
+];
+
+/// Most Medication references read one by one when a server did not `_include` them.
+pub const MAX_MEDICATION_READS: usize = 500;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Progress {
+    Started {
+        source: String,
+    },
+    Page {
+        source: String,
+        resource_type: String,
+        received: u64,
+    },
+    Finished {
+        outcome: EndpointOutcome,
+    },
+}
+
+/// Where progress goes: a terminal bar, a UI event stream, or nowhere.
+pub trait ProgressSink: Send + Sync {
+    fn report(&self, progress: Progress);
+}
+
+pub struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn report(&self, _: Progress) {}
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EndpointOutcome {
+    pub source: String,
+    pub source_kind: String,
+    pub base_url: String,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    pub error: Option<UiError>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub fhir_version: Option<String>,
+    /// Patient records at this endpoint carrying the NHS number.
+    pub patients_found: usize,
+    /// Resources received and kept, by type (including the Patient records and Medications).
+    pub counts: BTreeMap<String, u64>,
+    /// Resources refused (another patient's, or no patient named).
+    pub rejected: u64,
+    pub warnings: Vec<String>,
+    pub bytes: u64,
+}
+
+impl EndpointOutcome {
+    pub fn is_ok(&self) -> bool {
+        self.outcome == "ok"
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub nhs_number: String,
+    pub endpoints: Vec<EndpointOutcome>,
+}
+
+impl SyncReport {
+    pub fn all_ok(&self) -> bool {
+        self.endpoints.iter().all(EndpointOutcome::is_ok)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no endpoints are configured")]
+    NoEndpoints,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl HasCode for SyncError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            SyncError::NoEndpoints => ErrorCode::ConfigInvalid,
+            SyncError::Store(e) => e.code(),
+        }
+    }
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Pulls the patient's record from every endpoint concurrently into the cache in `data_dir`.
+pub async fn sync_patient(
+    endpoints: &[Endpoint],
+    data_dir: &Path,
+    nhs: &NhsNumber,
+    progress: Arc<dyn ProgressSink>,
+) -> Result<SyncReport, SyncError> {
+    if endpoints.is_empty() {
+        return Err(SyncError::NoEndpoints);
+    }
+    let _lock = SyncLock::acquire(data_dir)?;
+    let (writer, thread) = writer::spawn(data_dir, now_rfc3339())?;
+    let tasks: Vec<_> = endpoints
+        .iter()
+        .cloned()
+        .map(|ep| {
+            let writer = writer.clone();
+            let nhs = nhs.clone();
+            let progress = progress.clone();
+            tokio::spawn(async move { endpoint::sync_endpoint(ep, writer, nhs, progress).await })
+        })
+        .collect();
+    drop(writer);
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for (task, ep) in tasks.into_iter().zip(endpoints) {
+        let outcome = match task.await {
+            Ok(o) => o,
+            Err(e) => endpoint::crashed(ep, &e.to_string()),
+        };
+        outcomes.push(outcome);
+    }
+    tokio::task::spawn_blocking(move || thread.join())
+        .await
+        .ok();
+    Ok(SyncReport {
+        nhs_number: nhs.as_str().to_string(),
+        endpoints: outcomes,
+    })
+}

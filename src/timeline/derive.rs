@@ -1,0 +1,461 @@
+//! Resource -> timeline event. Shows the text the source gave and never
+//! invents a display; missing values stay missing.
+
+use serde_json::Value;
+
+use super::date::FhirDate;
+use super::{Code, EventKind};
+use crate::fhir::FhirVersion;
+
+/// What the store keeps for each event (source and fetch details are added by the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivedEvent {
+    pub kind: EventKind,
+    pub date: Option<String>,
+    pub sort_key: String,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub entered_in_error: bool,
+    pub detail: Option<String>,
+    pub codes: Vec<Code>,
+    /// `Medication/{id}` when the medicine is a reference to resolve against fetched Medications.
+    pub medication_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicationInfo {
+    pub name: Option<String>,
+    pub codes: Vec<Code>,
+}
+
+const SNOMED_DISCHARGE_SUMMARY: &str = "373942005";
+const LOINC_DISCHARGE_SUMMARY: &str = "18842-5";
+const INPATIENT_CLASSES: &[&str] = &["IMP", "ACUTE", "NONAC", "inpatient"];
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn codings(cc: &Value) -> impl Iterator<Item = &Value> {
+    cc.get("coding")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+pub fn codes_of(cc: Option<&Value>) -> Vec<Code> {
+    let Some(cc) = cc else { return Vec::new() };
+    // STU3 and R4 both; a bare Coding (Encounter.class) is accepted too.
+    let list: Vec<&Value> = if cc.get("coding").is_some() {
+        codings(cc).collect()
+    } else {
+        vec![cc]
+    };
+    list.into_iter()
+        .filter(|c| c.get("code").is_some() || c.get("display").is_some())
+        .map(|c| Code {
+            system: s(c, "system").map(String::from),
+            code: s(c, "code").map(String::from),
+            display: s(c, "display").map(String::from),
+        })
+        .collect()
+}
+
+/// The text a source gave for a CodeableConcept: `text`, else a coding's display.
+pub fn concept_text(cc: Option<&Value>) -> Option<String> {
+    let cc = cc?;
+    if let Some(t) = cc.as_str().map(str::trim).filter(|t| !t.is_empty()) {
+        return Some(t.to_string());
+    }
+    s(cc, "text")
+        .or_else(|| codings(cc).find_map(|c| s(c, "display")))
+        .or_else(|| s(cc, "display"))
+        .map(String::from)
+}
+
+/// A status that is a plain code (STU3, most R4 statuses) or a CodeableConcept (R4 clinical/verification status).
+fn status_code(v: Option<&Value>) -> Option<String> {
+    let v = v?;
+    if let Some(t) = v.as_str() {
+        return Some(t.to_string());
+    }
+    codings(v)
+        .find_map(|c| s(c, "code"))
+        .map(String::from)
+        .or_else(|| s(v, "text").map(String::from))
+}
+
+fn first_date<'a>(v: &'a Value, pointers: &[&str]) -> Option<&'a str> {
+    pointers.iter().find_map(|p| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    })
+}
+
+fn display_date(raw: Option<&str>) -> Option<String> {
+    raw.map(|r| FhirDate::parse(r).map_or_else(|| r.to_string(), |d| d.display()))
+}
+
+fn join(parts: Vec<Option<String>>) -> Option<String> {
+    let parts: Vec<String> = parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+fn is_discharge_type(cc: Option<&Value>, title: Option<&str>) -> bool {
+    let coded = cc.is_some_and(|cc| {
+        codings(cc).any(|c| {
+            matches!(
+                s(c, "code"),
+                Some(SNOMED_DISCHARGE_SUMMARY | LOINC_DISCHARGE_SUMMARY)
+            )
+        })
+    });
+    let texts = [concept_text(cc), title.map(String::from)];
+    coded
+        || texts
+            .iter()
+            .flatten()
+            .any(|t| t.to_lowercase().contains("discharge"))
+}
+
+fn medication_of(r: &Value) -> (Option<String>, Vec<Code>, Option<String>) {
+    if let Some(cc) = r.get("medicationCodeableConcept") {
+        return (concept_text(Some(cc)), codes_of(Some(cc)), None);
+    }
+    let Some(reference) = r.get("medicationReference") else {
+        return (None, Vec::new(), None);
+    };
+    let display = s(reference, "display").map(String::from);
+    let Some(target) = s(reference, "reference") else {
+        return (display, Vec::new(), None);
+    };
+    if let Some(local) = target.strip_prefix('#') {
+        let contained = r
+            .get("contained")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|c| s(c, "resourceType") == Some("Medication") && s(c, "id") == Some(local));
+        if let Some(m) = contained {
+            let info = medication_info(m);
+            return (info.name.or(display), info.codes, None);
+        }
+        return (display, Vec::new(), None);
+    }
+    // Relative, absolute or versioned reference: keep `Medication/{id}` for resolution.
+    let tail = target.split("/_history/").next().unwrap_or(target);
+    let mut segs = tail.rsplit('/');
+    let id = segs.next();
+    let ty = segs.next();
+    let med_ref = match (ty, id) {
+        (Some("Medication"), Some(id)) if !id.is_empty() => Some(format!("Medication/{id}")),
+        _ => None,
+    };
+    (display, Vec::new(), med_ref)
+}
+
+/// Name and codes of a Medication resource.
+pub fn medication_info(m: &Value) -> MedicationInfo {
+    MedicationInfo {
+        name: concept_text(m.get("code")),
+        codes: codes_of(m.get("code")),
+    }
+}
+
+fn event(kind: EventKind, date: Option<&str>) -> DerivedEvent {
+    DerivedEvent {
+        kind,
+        date: date.map(String::from),
+        sort_key: date
+            .and_then(FhirDate::parse)
+            .map(|d| d.sort_key())
+            .unwrap_or_default(),
+        title: None,
+        status: None,
+        entered_in_error: false,
+        detail: None,
+        codes: Vec::new(),
+        medication_ref: None,
+    }
+}
+
+fn allergy(r: &Value) -> DerivedEvent {
+    let date = first_date(
+        r,
+        &[
+            "/onsetDateTime",
+            "/onsetPeriod/start",
+            "/recordedDate",
+            "/assertedDate",
+        ],
+    );
+    let mut e = event(EventKind::Allergy, date);
+    let clinical = status_code(r.get("clinicalStatus"));
+    let verification = status_code(r.get("verificationStatus"));
+    e.entered_in_error = verification.as_deref() == Some("entered-in-error");
+    e.title = concept_text(r.get("code"));
+    e.codes = codes_of(r.get("code"));
+    e.status = clinical.clone().or_else(|| verification.clone());
+    let reactions: Vec<String> = r
+        .get("reaction")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|re| {
+            let m: Vec<String> = re
+                .get("manifestation")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| concept_text(Some(m)))
+                .collect();
+            if m.is_empty() {
+                s(re, "description").map(String::from).into_iter().collect()
+            } else {
+                m
+            }
+        })
+        .collect();
+    let recorded = first_date(r, &["/recordedDate", "/assertedDate"]);
+    e.detail = join(vec![
+        (!reactions.is_empty()).then(|| format!("Reaction {}", reactions.join(", "))),
+        s(r, "criticality").map(|c| format!("Criticality {c}")),
+        verification.map(|v| format!("Verification {v}")),
+        date.filter(|d| Some(*d) != recorded)
+            .and_then(|d| display_date(Some(d)))
+            .map(|d| format!("Onset {d}")),
+        display_date(recorded).map(|d| format!("Recorded {d}")),
+    ]);
+    e
+}
+
+fn medication(r: &Value, resource_type: &str) -> DerivedEvent {
+    let date = if resource_type == "MedicationRequest" {
+        first_date(r, &["/authoredOn", "/dispenseRequest/validityPeriod/start"])
+    } else {
+        first_date(
+            r,
+            &[
+                "/effectiveDateTime",
+                "/effectivePeriod/start",
+                "/dateAsserted",
+            ],
+        )
+    };
+    let mut e = event(EventKind::Medication, date);
+    let (name, codes, med_ref) = medication_of(r);
+    e.title = name;
+    e.codes = codes;
+    e.medication_ref = med_ref;
+    e.status = s(r, "status").map(String::from);
+    e.entered_in_error = e.status.as_deref() == Some("entered-in-error");
+    let dosage: Vec<String> = r
+        .get("dosageInstruction")
+        .or_else(|| r.get("dosage"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| s(d, "text").map(String::from))
+        .collect();
+    let category = r.get("category").and_then(|c| {
+        // R4 MedicationRequest.category is a list; MedicationStatement.category a single concept.
+        c.as_array().map_or_else(
+            || concept_text(Some(c)),
+            |a| a.iter().find_map(|c| concept_text(Some(c))),
+        )
+    });
+    e.detail = join(vec![
+        (!dosage.is_empty()).then(|| dosage.join("; ")),
+        s(r, "intent").map(|i| format!("Intent {i}")),
+        category.map(|c| format!("Category {c}")),
+    ]);
+    e
+}
+
+fn encounter(r: &Value) -> DerivedEvent {
+    let class = r.get("class");
+    let class_code = class.and_then(|c| {
+        s(c, "code")
+            .map(String::from)
+            .or_else(|| status_code(Some(c)))
+    });
+    let status = s(r, "status");
+    let end = first_date(r, &["/period/end"]);
+    let start = first_date(r, &["/period/start"]);
+    let inpatient = class_code
+        .as_deref()
+        .is_some_and(|c| INPATIENT_CLASSES.contains(&c));
+    let ended = end.is_some() && matches!(status, Some("finished") | None);
+    let (kind, date) = if inpatient && ended {
+        (EventKind::Discharge, end)
+    } else {
+        (EventKind::Encounter, start.or(end))
+    };
+    let mut e = event(kind, date);
+    let ty = r
+        .get("type")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first());
+    e.title = concept_text(ty)
+        .or_else(|| r.get("serviceType").and_then(|st| concept_text(Some(st))))
+        .or_else(|| class.and_then(|c| s(c, "display").map(String::from)));
+    e.codes = codes_of(ty);
+    e.status = status.map(String::from);
+    e.entered_in_error = status == Some("entered-in-error");
+    let reasons: Vec<String> = r
+        .get("reasonCode")
+        .or_else(|| r.get("reason"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| concept_text(Some(c)))
+        .collect();
+    let destination = r
+        .pointer("/hospitalization/dischargeDisposition")
+        .and_then(|c| concept_text(Some(c)));
+    let prefix = if kind == EventKind::Discharge {
+        "Admitted"
+    } else {
+        "Started"
+    };
+    e.detail = join(vec![
+        (!reasons.is_empty()).then(|| format!("Reason {}", reasons.join(", "))),
+        class
+            .and_then(|c| s(c, "display").map(String::from).or(class_code.clone()))
+            .map(|c| format!("Class {c}")),
+        display_date(start).map(|d| format!("{prefix} {d}")),
+        display_date(end).map(|d| format!("Ended {d}")),
+        destination.map(|d| format!("Destination {d}")),
+    ]);
+    e
+}
+
+fn composition(r: &Value) -> DerivedEvent {
+    let date = first_date(r, &["/date"]);
+    let title = s(r, "title");
+    let kind = if is_discharge_type(r.get("type"), title) {
+        EventKind::Discharge
+    } else {
+        EventKind::Document
+    };
+    let mut e = event(kind, date);
+    e.title = title
+        .map(String::from)
+        .or_else(|| concept_text(r.get("type")));
+    e.codes = codes_of(r.get("type"));
+    e.status = s(r, "status").map(String::from);
+    e.entered_in_error = e.status.as_deref() == Some("entered-in-error");
+    let sections = r
+        .get("section")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let author = r
+        .get("author")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find_map(|a| s(a, "display")))
+        .map(|a| format!("Author {a}"));
+    e.detail = join(vec![
+        author,
+        (sections > 0).then(|| format!("{sections} sections")),
+    ]);
+    e
+}
+
+fn document_reference(r: &Value) -> DerivedEvent {
+    let date = first_date(
+        r,
+        &[
+            "/date",
+            "/created",
+            "/indexed",
+            "/context/period/end",
+            "/content/0/attachment/creation",
+        ],
+    );
+    let description = s(r, "description");
+    let kind = if is_discharge_type(r.get("type"), description) {
+        EventKind::Discharge
+    } else {
+        EventKind::Document
+    };
+    let mut e = event(kind, date);
+    let attachment_title = r
+        .pointer("/content/0/attachment/title")
+        .and_then(Value::as_str);
+    e.title = description
+        .map(String::from)
+        .or_else(|| concept_text(r.get("type")))
+        .or_else(|| attachment_title.map(String::from));
+    e.codes = codes_of(r.get("type"));
+    e.status = s(r, "status").map(String::from);
+    e.entered_in_error = e.status.as_deref() == Some("entered-in-error")
+        || s(r, "docStatus") == Some("entered-in-error");
+    let types: Vec<String> = r
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            c.pointer("/attachment/contentType")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .collect();
+    e.detail = join(vec![
+        concept_text(r.get("type"))
+            .filter(|t| Some(t.as_str()) != e.title.as_deref())
+            .map(|t| format!("Type {t}")),
+        (!types.is_empty()).then(|| format!("Attachment {}", types.join(", "))),
+    ]);
+    e
+}
+
+fn condition(r: &Value) -> DerivedEvent {
+    let date = first_date(
+        r,
+        &[
+            "/onsetDateTime",
+            "/onsetPeriod/start",
+            "/recordedDate",
+            "/assertedDate",
+        ],
+    );
+    let mut e = event(EventKind::Condition, date);
+    e.title = concept_text(r.get("code"));
+    e.codes = codes_of(r.get("code"));
+    let verification = status_code(r.get("verificationStatus"));
+    e.status = status_code(r.get("clinicalStatus")).or_else(|| verification.clone());
+    e.entered_in_error = verification.as_deref() == Some("entered-in-error");
+    let category = r
+        .get("category")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find_map(|c| concept_text(Some(c))));
+    e.detail = join(vec![
+        category,
+        verification.map(|v| format!("Verification {v}")),
+    ]);
+    e
+}
+
+/// The timeline event for a resource, or `None` for types the timeline does not show.
+pub fn derive_event(r: &Value, _version: FhirVersion) -> Option<DerivedEvent> {
+    let ty = s(r, "resourceType")?;
+    Some(match ty {
+        "AllergyIntolerance" => allergy(r),
+        "MedicationRequest" | "MedicationStatement" => medication(r, ty),
+        "Encounter" => encounter(r),
+        "Composition" => composition(r),
+        "DocumentReference" => document_reference(r),
+        "Condition" => condition(r),
+        _ => return None,
+    })
+}
