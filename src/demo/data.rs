@@ -426,7 +426,8 @@ fn builder<'a>(org: &'a str, tag: &str, serial: usize) -> Builder<'a> {
     }
 }
 
-/// The demo sources: three trusts and a GP, each holding its part of every demo patient.
+/// The demo sources: two acute trusts, a GP and a mental health trust (in that order),
+/// each holding its part of the demo patients.
 /// `big` adds one more patient with about that many resources (0 for none).
 pub fn demo_sources(big: usize) -> Vec<DemoSource> {
     let mut patients = demo_patients();
@@ -560,14 +561,14 @@ pub fn demo_sources(big: usize) -> Vec<DemoSource> {
             resources: hillcrest,
         },
         DemoSource {
-            name: NORTHGATE.into(),
-            kind: EndpointKind::Hospital,
-            resources: northgate,
-        },
-        DemoSource {
             name: MEADOW_LANE.into(),
             kind: EndpointKind::Gp,
             resources: gp,
+        },
+        DemoSource {
+            name: NORTHGATE.into(),
+            kind: EndpointKind::Hospital,
+            resources: northgate,
         },
     ]
 }

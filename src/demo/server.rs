@@ -339,7 +339,8 @@ async fn search(
     }
     let self_url = format!("{}{}", inner.base, uri);
     let mut links = vec![json!({"relation": "self", "url": self_url})];
-    if offset + count < matches.len() || fault == Fault::NextLoop && !is_patient_search {
+    let forced = matches!(fault, Fault::NextLoop | Fault::ForeignNext) && !is_patient_search;
+    if offset + count < matches.len() || forced {
         let mut pairs: Vec<(String, String)> = q
             .iter()
             .filter(|(k, _)| k.as_str() != "_offset")

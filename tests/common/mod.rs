@@ -1,0 +1,123 @@
+//! Shared helpers for integration tests: real loopback servers, real SQLite
+//! files in temporary directories, and the real `crossview` binary.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crossview::config::Endpoint;
+use crossview::demo::DemoSource;
+
+pub const TIMELINE_TYPES: &[&str] = &[
+    "AllergyIntolerance",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Encounter",
+    "Composition",
+    "DocumentReference",
+    "Condition",
+];
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_crossview")
+}
+
+/// Writes a config file for `endpoints`, with a short request timeout so fault tests are quick.
+pub fn write_config(dir: &Path, endpoints: &[Endpoint], timeout_s: u64) -> PathBuf {
+    let mut text = String::new();
+    for ep in endpoints {
+        text.push_str(&format!(
+            "[[endpoint]]\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\ntimeout_s = {timeout_s}\nsync_timeout_s = {}\npage_size = 3\n\n",
+            ep.name(),
+            ep.kind.as_str(),
+            ep.base_url,
+            timeout_s * 10
+        ));
+    }
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs the CLI with a config and data dir (in a blocking thread, so loopback servers in this process keep serving).
+pub async fn cli(config: &Path, data: &Path, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args);
+    cmd.env_remove("CROSSVIEW_CONFIG")
+        .env_remove("CROSSVIEW_DATA_DIR");
+    tokio::task::spawn_blocking(move || cmd.output().expect("run crossview"))
+        .await
+        .unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn timeline_json(o: &Output) -> Vec<Value> {
+    assert_eq!(o.status.code(), Some(0), "timeline failed: {}", stderr(o));
+    serde_json::from_str(&stdout(o)).expect("timeline --json prints a JSON array")
+}
+
+/// `(source, resource_type, id)` of every timeline entry.
+pub fn keys(events: &[Value]) -> Vec<(String, String, String)> {
+    events
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap().to_string(),
+                e["resource_type"].as_str().unwrap().to_string(),
+                e["resource_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What each demo source holds for a patient, as timeline keys.
+pub fn expected_keys(sources: &[DemoSource], nhs: &str) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for s in sources {
+        let Some(pid) = s.resources.iter().find(|r| {
+            r["resourceType"] == "Patient"
+                && r["identifier"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["value"] == nhs)
+        }) else {
+            continue;
+        };
+        let patient_ref = format!("Patient/{}", pid["id"].as_str().unwrap());
+        for r in &s.resources {
+            let t = r["resourceType"].as_str().unwrap();
+            let subject = r
+                .get("subject")
+                .or_else(|| r.get("patient"))
+                .and_then(|s| s["reference"].as_str());
+            if TIMELINE_TYPES.contains(&t) && subject == Some(patient_ref.as_str()) {
+                out.insert((
+                    s.name.clone(),
+                    t.to_string(),
+                    r["id"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Where `../shared` (present on CI and developer machines, absent in a user's clone) is.
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    p.is_dir().then_some(p)
+}
