@@ -98,6 +98,16 @@ enum Command {
     },
     /// Rebuild the derived timeline rows from the raw cached JSON.
     Rebuild,
+    /// Show what the timeline would make of FHIR JSON files (a resource or a Bundle each); no cache involved.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// FHIR release of the files.
+        #[arg(long = "fhir-version", default_value = "R4", value_parser = ["R4", "STU3"])]
+        fhir_version: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The built-in demo trusts.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -260,8 +270,58 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             println!("Rebuilt {n} timeline entries from the cached resources.");
             Ok(0)
         }
+        Command::Inspect {
+            files,
+            fhir_version,
+            json,
+        } => inspect(files, fhir_version, *json),
         Command::Demo(d) => demo(d).await,
     }
+}
+
+fn inspect(files: &[PathBuf], version: &str, json: bool) -> Result<u8, Failure> {
+    use crossview::timeline::inspect::inspect_file;
+    let version =
+        crossview::fhir::FhirVersion::parse(version).unwrap_or(crossview::fhir::FhirVersion::R4);
+    let mut failed = 0;
+    let mut all = Vec::new();
+    for f in files {
+        match inspect_file(f, version) {
+            Ok(found) => {
+                for r in found {
+                    if json {
+                        all.push(serde_json::json!({
+                            "file": f.display().to_string(),
+                            "resource_type": r.resource_type,
+                            "resource_id": r.id,
+                            "kind": r.event.as_ref().map(|e| e.kind),
+                            "date": r.event.as_ref().and_then(|e| e.date.clone()),
+                            "title": r.event.as_ref().and_then(|e| e.title.clone()),
+                            "status": r.event.as_ref().and_then(|e| e.status.clone()),
+                            "entered_in_error": r.event.as_ref().map(|e| e.entered_in_error),
+                        }));
+                    } else if let Some(e) = r.event {
+                        println!(
+                            "{:<18} {:<11} {:<40} {}/{}",
+                            crossview::display::date_or_not_known(e.date.as_deref()),
+                            e.kind.label(),
+                            e.title.as_deref().unwrap_or(crossview::display::NOT_KNOWN),
+                            r.resource_type,
+                            r.id.as_deref().unwrap_or("(no id)")
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("crossview: {e}");
+            }
+        }
+    }
+    if json {
+        print_json(&all)?;
+    }
+    Ok(if failed > 0 { EXIT_FAILURE } else { 0 })
 }
 
 fn io_failure(what: &str, e: std::io::Error) -> Failure {

@@ -3,6 +3,7 @@
 
 pub mod date;
 pub mod derive;
+pub mod inspect;
 
 use serde::{Deserialize, Serialize};
 
