@@ -152,13 +152,13 @@ impl Store {
         if let Some(f) = first {
             for p in &people[1..] {
                 let mut check = |what: &str, a: &Option<String>, b: &Option<String>| {
-                    if let (Some(a), Some(b)) = (a, b) {
-                        if !a.eq_ignore_ascii_case(b) {
-                            discrepancies.push(format!(
-                                "{what} differs at {} ({b}; {} has {a})",
-                                p.source, f.source
-                            ));
-                        }
+                    if let (Some(a), Some(b)) = (a, b)
+                        && !a.eq_ignore_ascii_case(b)
+                    {
+                        discrepancies.push(format!(
+                            "{what} differs at {} ({b}; {} has {a})",
+                            p.source, f.source
+                        ));
                     }
                 };
                 check("Date of birth", &f.birth_date, &p.birth_date);

@@ -125,7 +125,10 @@ fn r4_examples_show_what_their_sources_wrote() {
     );
     assert_eq!(e.status.as_deref(), Some("active"));
     assert!(
-        e.detail.as_deref().unwrap().contains("Anaphylactic reaction"),
+        e.detail
+            .as_deref()
+            .unwrap()
+            .contains("Anaphylactic reaction"),
         "{:?}",
         e.detail
     );

@@ -131,9 +131,8 @@ impl FhirClient {
             // Never follow a redirect to another server: it would receive our credentials and patient queries.
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
                 let first = attempt.previous().first().cloned();
-                if attempt.previous().len() > 5 {
-                    attempt.stop()
-                } else if first.is_some_and(|f| !same_origin(&f, attempt.url())) {
+                let foreign = first.is_some_and(|f| !same_origin(&f, attempt.url()));
+                if attempt.previous().len() > 5 || foreign {
                     attempt.stop()
                 } else {
                     attempt.follow()

@@ -105,7 +105,7 @@ pub(super) async fn sync_endpoint(
             outcome.error = Some(ui(&e));
             outcome.finished_at = now_rfc3339();
             progress.report(Progress::Finished {
-                outcome: outcome.clone(),
+                outcome: Box::new(outcome.clone()),
             });
             return outcome;
         }
@@ -141,7 +141,7 @@ pub(super) async fn sync_endpoint(
         Err(e) => outcome.error = Some(ui(&e)),
     }
     progress.report(Progress::Finished {
-        outcome: outcome.clone(),
+        outcome: Box::new(outcome.clone()),
     });
     outcome
 }

@@ -40,7 +40,7 @@ pub enum Progress {
         received: u64,
     },
     Finished {
-        outcome: EndpointOutcome,
+        outcome: Box<EndpointOutcome>,
     },
 }
 

@@ -246,7 +246,7 @@ mod tests {
 
     #[test]
     fn partial_dates_sort_at_the_start_of_their_period_below_precise_ones() {
-        let mut v = vec![
+        let mut v = [
             p("2004-03-01"),
             p("2004"),
             p("2003-12-31T23:00:00Z"),

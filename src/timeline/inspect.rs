@@ -63,7 +63,12 @@ fn walk(v: &Value, version: FhirVersion, out: &mut Vec<Inspected>) {
     }
     // GP Connect carries ended allergies as resources contained in a List.
     if ty == "List" {
-        for c in v.get("contained").and_then(Value::as_array).into_iter().flatten() {
+        for c in v
+            .get("contained")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             walk(c, version, out);
         }
     }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Crossview needs on Debian 12, idempotently (only what is missing).
+set -euo pipefail
+
+need=()
+for p in build-essential pkg-config libssl-dev curl ca-certificates python3-venv; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "[setup] installing: ${need[*]}" >&2
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null || { echo "[setup] the Rust toolchain (rustup, cargo) is required: https://rustup.rs" >&2; exit 1; }
