@@ -22,9 +22,12 @@ export REAL_FHIR_RUN="${REAL_FHIR_RUN:-/tmp/crossview-real-fhir}"
 trap 'scripts/real-fhir.sh stop "${PORTS[@]}" >/dev/null 2>&1 || true' EXIT
 RESET=1 scripts/real-fhir.sh start "${PORTS[@]}"
 
+step "web UI: type check, build, unit and component tests"
+(cd ui && npm run build && npm test)
+
 step "format and lint"
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "load the real servers"
 cargo build --locked --bin crossview

@@ -16,6 +16,7 @@ const NO_KNOWN_ALLERGY_CODES: &[&str] = &[
     "428197003",
 ];
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum AllergyState {
@@ -27,12 +28,14 @@ pub enum AllergyState {
     NotRecorded,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BannerAllergy {
     pub title: String,
     pub source: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Banner {
     pub family: Option<String>,

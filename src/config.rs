@@ -14,6 +14,7 @@ use crate::error::{ErrorCode, HasCode};
 pub const CONFIG_ENV: &str = "CROSSVIEW_CONFIG";
 pub const DATA_DIR_ENV: &str = "CROSSVIEW_DATA_DIR";
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EndpointKind {

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 /// Stable, closed set of error codes. Fronts branch on these, never on message text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ErrorCode {
     InvalidNhsNumber,
@@ -103,6 +104,7 @@ pub trait HasCode: std::fmt::Display {
 }
 
 /// The error shape at the UI boundary.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UiError {
     pub code: ErrorCode,

@@ -2,12 +2,15 @@
 //! offline SQLite cache and derives one timeline from it. No UI code lives here;
 //! the CLI and the desktop shell both call this library.
 
+pub mod app;
 pub mod banner;
 pub mod config;
 pub mod demo;
+pub mod discharge;
 pub mod display;
 pub mod error;
 pub mod fhir;
+pub mod narrative;
 pub mod nhs_number;
 pub mod store;
 pub mod sync;

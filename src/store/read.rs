@@ -17,6 +17,7 @@ pub struct TimelineFilter {
 }
 
 /// Per endpoint: what is cached and how the last attempt went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceStatus {
     pub source: String,
@@ -44,16 +45,8 @@ impl Store {
         patient: &str,
         filter: &TimelineFilter,
     ) -> Result<Vec<TimelineEvent>, StoreError> {
-        let mut sql = String::from(
-            "SELECT e.kind, e.date, e.title, e.status, e.entered_in_error, e.detail, e.codes, s.source, s.source_kind,
-                    e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version
-             FROM current_run c
-             JOIN sync_run s ON s.run_id = c.run_id
-             JOIN event e ON e.run_id = c.run_id
-             JOIN resource r ON r.run_id = e.run_id AND r.resource_type = e.resource_type AND r.id = e.resource_id
-             WHERE c.patient_key = ?",
-        );
-        let mut args: Vec<String> = vec![patient.to_string()];
+        let mut sql = String::new();
+        let mut args: Vec<String> = Vec::new();
         if !filter.kinds.is_empty() {
             sql.push_str(&format!(
                 " AND e.kind IN ({})",
@@ -68,10 +61,51 @@ impl Store {
             ));
             args.extend(filter.sources.iter().cloned());
         }
-        sql.push_str(
-            " ORDER BY e.sort_key = '', e.sort_key DESC, s.source, e.resource_type, e.resource_id",
+        self.query_events(patient, &sql, args)
+    }
+
+    /// The timeline entry derived from one cached resource.
+    pub fn timeline_event(
+        &self,
+        patient: &str,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<TimelineEvent>, StoreError> {
+        let args = vec![
+            source.to_string(),
+            resource_type.to_string(),
+            id.to_string(),
+        ];
+        Ok(self
+            .query_events(
+                patient,
+                " AND c.source = ? AND e.resource_type = ? AND e.resource_id = ?",
+                args,
+            )?
+            .into_iter()
+            .next())
+    }
+
+    fn query_events(
+        &self,
+        patient: &str,
+        conditions: &str,
+        extra: Vec<String>,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let sql = format!(
+            "SELECT e.kind, e.date, e.title, e.status, e.entered_in_error, e.detail, e.codes, s.source, s.source_kind,
+                    e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version
+             FROM current_run c
+             JOIN sync_run s ON s.run_id = c.run_id
+             JOIN event e ON e.run_id = c.run_id
+             JOIN resource r ON r.run_id = e.run_id AND r.resource_type = e.resource_type AND r.id = e.resource_id
+             WHERE c.patient_key = ?{conditions}
+             ORDER BY e.sort_key = '', e.sort_key DESC, s.source, e.resource_type, e.resource_id"
         );
-        let mut st = self.conn.prepare(&sql)?;
+        let mut args: Vec<String> = vec![patient.to_string()];
+        args.extend(extra);
+        let mut st = self.conn.prepare_cached(&sql)?;
         let mut rows = st.query(params_from_iter(args.iter()))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {

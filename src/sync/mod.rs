@@ -28,6 +28,7 @@ pub const SEARCHED_TYPES: &[&str] = &[
 /// Most Medication references read one by one when a server did not `_include` them.
 pub const MAX_MEDICATION_READS: usize = 500;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Progress {
@@ -54,6 +55,7 @@ impl ProgressSink for NoProgress {
     fn report(&self, _: Progress) {}
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EndpointOutcome {
     pub source: String,
@@ -81,6 +83,7 @@ impl EndpointOutcome {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncReport {
     pub nhs_number: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use derive::{DerivedEvent, MedicationInfo, derive_event, medication_info};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(
     Debug,
     Clone,
@@ -71,6 +72,7 @@ impl EventKind {
 }
 
 /// A code with its system, as the source sent it (kept for reconciliation).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Code {
     pub system: Option<String>,
@@ -80,6 +82,7 @@ pub struct Code {
 
 /// One timeline entry as the fronts receive it. Field names are a contract
 /// (README, "Timeline JSON").
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEvent {
     pub kind: EventKind,

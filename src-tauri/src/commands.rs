@@ -1,0 +1,108 @@
+//! Tauri commands: typed requests and responses, errors as `{code, message}`.
+//! Each only calls the core.
+
+use std::sync::Arc;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crossview::UiError;
+use crossview::app::{App, AppInfo, ConnectionReport, EndpointSettings, PatientView};
+use crossview::discharge::DischargeView;
+use crossview::error::ErrorCode;
+use crossview::sync::{Progress, ProgressSink, SyncReport};
+
+use crate::launch::AppState;
+
+type Res<T> = Result<T, UiError>;
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.app.info()
+}
+
+/// The cached record for a patient (instant; no network).
+#[tauri::command]
+pub fn open_patient(state: State<'_, AppState>, nhs: String) -> Res<PatientView> {
+    state.app.open_patient(&nhs)
+}
+
+struct ChannelSink(Channel<Progress>);
+
+impl ProgressSink for ChannelSink {
+    fn report(&self, p: Progress) {
+        // The window may have gone; progress is best effort.
+        let _ = self.0.send(p);
+    }
+}
+
+/// Pulls the record from every endpoint, reporting progress on `progress`.
+#[tauri::command]
+pub async fn sync_patient(
+    state: State<'_, AppState>,
+    nhs: String,
+    progress: Channel<Progress>,
+) -> Res<SyncReport> {
+    let app: Arc<App> = state.app.clone();
+    app.sync(&nhs, Arc::new(ChannelSink(progress))).await
+}
+
+/// One cached resource exactly as its server sent it.
+#[tauri::command]
+pub fn resource_json(
+    state: State<'_, AppState>,
+    nhs: String,
+    source: String,
+    resource_type: String,
+    id: String,
+) -> Res<String> {
+    state.app.resource_json(&nhs, &source, &resource_type, &id)
+}
+
+#[tauri::command]
+pub fn discharge(
+    state: State<'_, AppState>,
+    nhs: String,
+    source: String,
+    resource_type: String,
+    id: String,
+) -> Res<DischargeView> {
+    state.app.discharge(&nhs, &source, &resource_type, &id)
+}
+
+#[tauri::command]
+pub fn list_endpoints(state: State<'_, AppState>) -> Vec<EndpointSettings> {
+    state.app.endpoints()
+}
+
+#[tauri::command]
+pub fn save_endpoints(state: State<'_, AppState>, endpoints: Vec<EndpointSettings>) -> Res<()> {
+    state.app.save_endpoints(&endpoints)
+}
+
+#[tauri::command]
+pub async fn test_endpoint(endpoint: EndpointSettings) -> ConnectionReport {
+    App::test_endpoint(&endpoint).await
+}
+
+/// Demo only: take a demo trust offline or bring it back.
+#[tauri::command]
+pub async fn demo_set_online(state: State<'_, AppState>, source: String, online: bool) -> Res<()> {
+    let mut demo = state.demo.lock().await;
+    let Some(trusts) = demo.as_mut() else {
+        return Err(UiError {
+            code: ErrorCode::ConfigInvalid,
+            message: "not running the demo".into(),
+        });
+    };
+    match trusts.set_online(&source, online).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(UiError {
+            code: ErrorCode::ConfigInvalid,
+            message: format!("no demo trust called \"{source}\""),
+        }),
+        Err(e) => Err(UiError {
+            code: ErrorCode::Internal,
+            message: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,258 @@
+//! The commands through Tauri's IPC layer, without a window (tauri::test's mock
+//! runtime), against the built-in demo trusts over loopback and a real cache file.
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use crossview_desktop::{Launch, build_app};
+
+const NHS: &str = "9990000018";
+
+fn app(data: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let launch = Launch {
+        demo: true,
+        data_dir: Some(data.to_path_buf()),
+        config: None,
+    };
+    let app = build_app(mock_builder(), &launch)
+        .unwrap()
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (app, window)
+}
+
+fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn errors_reach_the_ui_as_code_and_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, w) = app(tmp.path());
+    let err = call(&w, "open_patient", json!({"nhs": "943 476 5918"})).unwrap_err();
+    assert_eq!(err["code"], "InvalidNhsNumber");
+    assert!(
+        err["message"].as_str().unwrap().contains("check digit"),
+        "{err}"
+    );
+    let err = call(
+        &w,
+        "resource_json",
+        json!({"nhs": NHS, "source": "Nowhere", "resourceType": "Patient", "id": "x"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "CacheError");
+}
+
+#[test]
+fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, w) = app(tmp.path());
+    assert_eq!(
+        call(&w, "app_info", json!({})).unwrap(),
+        json!({"demo": true})
+    );
+    assert_eq!(
+        call(&w, "list_endpoints", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // Nothing cached yet: an empty record, instantly.
+    let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
+    assert_eq!(empty["events"].as_array().unwrap().len(), 0);
+    assert_eq!(empty["banner"]["allergies"]["state"], "not_recorded");
+
+    let report = call(
+        &w,
+        "sync_patient",
+        json!({"nhs": NHS, "progress": "__CHANNEL__:7"}),
+    )
+    .unwrap();
+    assert!(
+        report["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["outcome"] == "ok"),
+        "{report}"
+    );
+    let view = call(&w, "open_patient", json!({"nhs": "999 000 0018"})).unwrap();
+    let events = view["events"].as_array().unwrap();
+    assert!(events.len() > 20);
+    assert_eq!(view["banner"]["family"], "ASHWORTH");
+    assert_eq!(view["banner"]["allergies"]["state"], "listed");
+    assert_eq!(view["offline"], false);
+
+    // Raw JSON of an entry, exactly as served.
+    let e = &events[0];
+    let raw = call(&w, "resource_json", json!({"nhs": NHS, "source": e["source"], "resourceType": e["resource_type"], "id": e["resource_id"]})).unwrap();
+    let parsed: Value = serde_json::from_str(raw.as_str().unwrap()).unwrap();
+    assert_eq!(parsed["id"], e["resource_id"]);
+
+    // A discharge summary: sections in order, sanitised, with medications.
+    let d = events
+        .iter()
+        .find(|e| e["kind"] == "discharge" && e["resource_type"] == "Composition")
+        .unwrap();
+    let view_d = call(&w, "discharge", json!({"nhs": NHS, "source": d["source"], "resourceType": "Composition", "id": d["resource_id"]})).unwrap();
+    let titles: Vec<&str> = view_d["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Diagnoses",
+            "Medications and medical devices",
+            "Plan and requested actions"
+        ]
+    );
+    assert!(view_d["medications"].as_array().unwrap().len() >= 3);
+    assert!(view_d["encounter"]["title"].is_string());
+    assert!(!view_d["attachments"].as_array().unwrap().is_empty());
+
+    // One trust goes offline: its data stays, marked stale.
+    call(
+        &w,
+        "demo_set_online",
+        json!({"source": "Hillcrest Community Trust", "online": false}),
+    )
+    .unwrap();
+    let report = call(
+        &w,
+        "sync_patient",
+        json!({"nhs": NHS, "progress": "__CHANNEL__:8"}),
+    )
+    .unwrap();
+    let failed: Vec<&Value> = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["error"]["code"], "EndpointUnreachable");
+    let after = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
+    assert_eq!(after["events"].as_array().unwrap().len(), events.len());
+    let hill = after["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "Hillcrest Community Trust")
+        .unwrap();
+    assert_eq!(hill["stale"], true);
+    assert_eq!(after["offline"], false);
+
+    // Every trust offline: the record still opens, flagged offline.
+    for s in [
+        "Riverside University Hospitals",
+        "Meadow Lane Surgery",
+        "Northgate Mental Health Trust",
+    ] {
+        call(&w, "demo_set_online", json!({"source": s, "online": false})).unwrap();
+    }
+    call(
+        &w,
+        "sync_patient",
+        json!({"nhs": NHS, "progress": "__CHANNEL__:9"}),
+    )
+    .unwrap();
+    let offline = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
+    assert_eq!(offline["offline"], true);
+    assert!(offline["oldest_data"].is_string());
+    assert_eq!(offline["events"].as_array().unwrap().len(), events.len());
+}
+
+#[test]
+fn endpoint_settings_are_validated_and_test_connection_reports_what_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, w) = app(tmp.path());
+    let mut eps = call(&w, "list_endpoints", json!({})).unwrap();
+    let first = eps[0].clone();
+    let report = call(&w, "test_endpoint", json!({"endpoint": first})).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["fhir_version"], "4.0.1");
+    assert!(
+        report["supports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s[1] == true)
+    );
+
+    let mut bad = first.clone();
+    bad["base_url"] = json!("not a url");
+    let err = call(&w, "save_endpoints", json!({"endpoints": [bad]})).unwrap_err();
+    assert_eq!(err["code"], "ConfigInvalid");
+    let unreachable = json!({"name": "Gone", "kind": "gp", "base_url": "http://127.0.0.1:9", "fhir_version": "auto", "timeout_s": 1, "page_size": 50, "token_env": ""});
+    let report = call(&w, "test_endpoint", json!({"endpoint": unreachable})).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["error"]["code"], "EndpointUnreachable");
+
+    eps.as_array_mut().unwrap().pop();
+    call(&w, "save_endpoints", json!({"endpoints": eps})).unwrap();
+    assert_eq!(
+        call(&w, "list_endpoints", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn saved_endpoints_are_written_to_a_config_file_that_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("cfg/config.toml");
+    let launch = Launch {
+        demo: false,
+        data_dir: Some(tmp.path().join("data")),
+        config: Some(config.clone()),
+    };
+    let app = build_app(mock_builder(), &launch)
+        .unwrap()
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    assert_eq!(call(&w, "list_endpoints", json!({})).unwrap(), json!([]));
+    let ep = json!({"name": "St \"Quoted\" Trust", "kind": "social-care", "base_url": "https://fhir.example.org/R4", "fhir_version": "R4", "timeout_s": 15, "page_size": 100, "token_env": "SOCIAL_TOKEN"});
+    call(&w, "save_endpoints", json!({"endpoints": [ep]})).unwrap();
+    let loaded = crossview::config::Config::load(&config).unwrap();
+    assert_eq!(loaded.endpoints.len(), 1);
+    assert_eq!(loaded.endpoints[0].name(), "St \"Quoted\" Trust");
+    assert_eq!(
+        loaded.endpoints[0].kind,
+        crossview::config::EndpointKind::SocialCare
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("token_env = \"SOCIAL_TOKEN\""));
+}

@@ -1,0 +1,65 @@
+/**
+ * The only module that talks to the Rust core. Every call rejects with a
+ * `UiError`; unknown failures are normalised to code `Internal`.
+ */
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  ConnectionReport,
+  DischargeView,
+  EndpointSettings,
+  ErrorCode,
+  PatientView,
+  Progress,
+  SyncReport,
+  UiError,
+} from "./bindings";
+
+const CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  "InvalidNhsNumber", "ConfigInvalid", "ConfigNotFound", "EndpointUnreachable", "EndpointTimeout",
+  "AuthFailed", "ServerError", "NotFhirResponse", "MalformedResponse", "NonConformantResource",
+  "PatientMismatch", "PagingLoop", "LimitExceeded", "RateLimited", "UnsupportedFhirVersion",
+  "CacheLocked", "CacheTooNew", "CacheError", "Internal",
+]);
+
+export function toUiError(e: unknown): UiError {
+  if (e && typeof e === "object" && "code" in e && CODES.has(String((e as UiError).code))) {
+    const u = e as UiError;
+    return { code: u.code, message: typeof u.message === "string" ? u.message : String(u.message) };
+  }
+  const message = e instanceof Error ? e.message : typeof e === "string" ? e : "Unexpected error";
+  return { code: "Internal", message };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toUiError(e);
+  }
+}
+
+export type ResourceRef = { nhs: string; source: string; resourceType: string; id: string };
+
+export const appInfo = () => call<AppInfo>("app_info");
+
+export const openPatient = (nhs: string) => call<PatientView>("open_patient", { nhs });
+
+export function syncPatient(nhs: string, onProgress: (p: Progress) => void): Promise<SyncReport> {
+  const progress = new Channel<Progress>();
+  progress.onmessage = onProgress;
+  return call<SyncReport>("sync_patient", { nhs, progress });
+}
+
+export const resourceJson = (r: ResourceRef) => call<string>("resource_json", { ...r });
+
+export const discharge = (r: ResourceRef) => call<DischargeView>("discharge", { ...r });
+
+export const listEndpoints = () => call<EndpointSettings[]>("list_endpoints");
+
+export const saveEndpoints = (endpoints: EndpointSettings[]) => call<null>("save_endpoints", { endpoints });
+
+export const testEndpoint = (endpoint: EndpointSettings) => call<ConnectionReport>("test_endpoint", { endpoint });
+
+export const demoSetOnline = (source: string, online: boolean) =>
+  call<null>("demo_set_online", { source, online });

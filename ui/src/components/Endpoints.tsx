@@ -1,0 +1,302 @@
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { ConnectionReport, EndpointKind, EndpointSettings, UiError } from "../bindings";
+import { sourceKindLabel } from "../lib/filter";
+import { ErrorText } from "./ErrorText";
+
+const KIND_OPTIONS: EndpointKind[] = ["hospital", "gp", "social-care", "other"];
+const FHIR_OPTIONS = [
+  { value: "auto", label: "Detect automatically" },
+  { value: "R4", label: "R4" },
+  { value: "STU3", label: "STU3" },
+];
+
+export const NEW_ENDPOINT: EndpointSettings = {
+  name: "",
+  kind: "hospital",
+  base_url: "",
+  fhir_version: "auto",
+  timeout_s: 30,
+  page_size: 100,
+  token_env: "",
+};
+
+/** Client-side checks before the core validates again on save. */
+export function validateEndpoint(e: EndpointSettings, others: EndpointSettings[]): string[] {
+  const errs: string[] = [];
+  if (!e.name.trim()) errs.push("Enter a name");
+  else if (others.some((o) => o.name.trim() === e.name.trim())) errs.push("Another endpoint already has this name");
+  if (!/^https?:\/\/\S+$/i.test(e.base_url.trim())) errs.push("Base URL must start with https:// (or http:// for local testing)");
+  if (!Number.isFinite(e.timeout_s) || e.timeout_s < 1 || e.timeout_s > 600) errs.push("Timeout must be between 1 and 600 seconds");
+  if (!Number.isInteger(e.page_size) || e.page_size < 1 || e.page_size > 1000) errs.push("Page size must be between 1 and 1000");
+  if (e.token_env && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.token_env)) errs.push("Token variable must be an environment variable name (letters, digits, _)");
+  return errs;
+}
+
+type TestState = { state: "running" } | { state: "done"; report: ConnectionReport } | { state: "error"; error: UiError };
+
+export function Endpoints() {
+  const [list, setList] = useState<EndpointSettings[] | null>(null);
+  const [loadError, setLoadError] = useState<UiError | null>(null);
+  const [editing, setEditing] = useState<{ index: number | null; draft: EndpointSettings } | null>(null);
+  const [formErrors, setFormErrors] = useState<string[]>([]);
+  const [dirty, setDirty] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<UiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [tests, setTests] = useState<Record<string, TestState>>({});
+
+  useEffect(() => {
+    api.listEndpoints().then(setList, (e: UiError) => {
+      setLoadError(e);
+      setList([]);
+    });
+  }, []);
+
+  if (list === null) return <p aria-live="polite">Loading endpoints…</p>;
+
+  const startEdit = (index: number | null) => {
+    setEditing({ index, draft: index === null ? { ...NEW_ENDPOINT } : { ...list[index] } });
+    setFormErrors([]);
+    setSaved(false);
+  };
+
+  const applyEdit = (e: Event) => {
+    e.preventDefault();
+    if (!editing) return;
+    const others = list.filter((_, i) => i !== editing.index);
+    const d = { ...editing.draft, name: editing.draft.name.trim(), base_url: editing.draft.base_url.trim(), token_env: editing.draft.token_env.trim() };
+    const errs = validateEndpoint(d, others);
+    setFormErrors(errs);
+    if (errs.length) return;
+    const next = list.slice();
+    if (editing.index === null) next.push(d);
+    else next[editing.index] = d;
+    setList(next);
+    setEditing(null);
+    setDirty(true);
+    setSaved(false);
+  };
+
+  const remove = (i: number) => {
+    setList(list.filter((_, j) => j !== i));
+    setDirty(true);
+    setSaved(false);
+  };
+
+  const save = () => {
+    setSaving(true);
+    setSaveError(null);
+    api.saveEndpoints(list).then(
+      () => {
+        setSaving(false);
+        setDirty(false);
+        setSaved(true);
+      },
+      (e: UiError) => {
+        setSaving(false);
+        setSaveError(e);
+      },
+    );
+  };
+
+  const test = (ep: EndpointSettings, key: string) => {
+    setTests((t) => ({ ...t, [key]: { state: "running" } }));
+    api.testEndpoint(ep).then(
+      (report) => setTests((t) => ({ ...t, [key]: { state: "done", report } })),
+      (error: UiError) => setTests((t) => ({ ...t, [key]: { state: "error", error } })),
+    );
+  };
+
+  const set = <K extends keyof EndpointSettings>(k: K, v: EndpointSettings[K]) =>
+    setEditing((ed) => (ed ? { ...ed, draft: { ...ed.draft, [k]: v } } : ed));
+
+  return (
+    <section class="endpoints" aria-labelledby="endpoints-h">
+      <h2 id="endpoints-h">Endpoints</h2>
+      <p class="muted">FHIR servers Crossview reads from. Changes take effect when you save.</p>
+      {loadError && <ErrorText error={loadError} prefix="Could not load endpoints" />}
+      <table class="table">
+        <caption class="visually-hidden">Configured endpoints</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Base URL</th>
+            <th scope="col">FHIR</th>
+            <th scope="col">Token variable</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.length === 0 && (
+            <tr>
+              <td colSpan={6}>No endpoints configured.</td>
+            </tr>
+          )}
+          {list.map((ep, i) => {
+            const key = `${i}:${ep.name}`;
+            const t = tests[key];
+            return [
+              <tr key={key} data-testid="endpoint-row" data-endpoint={ep.name}>
+                <td>{ep.name}</td>
+                <td>{sourceKindLabel(ep.kind)}</td>
+                <td class="code wrap">{ep.base_url}</td>
+                <td>{ep.fhir_version}</td>
+                <td class="code">{ep.token_env || "None"}</td>
+                <td class="actions">
+                  <button type="button" class="button button--secondary button--small" onClick={() => startEdit(i)}>
+                    Edit<span class="visually-hidden"> {ep.name}</span>
+                  </button>
+                  <button type="button" class="button button--secondary button--small" onClick={() => test(ep, key)} disabled={t?.state === "running"}>
+                    Test connection<span class="visually-hidden"> to {ep.name}</span>
+                  </button>
+                  <button type="button" class="button button--warning button--small" onClick={() => remove(i)}>
+                    Remove<span class="visually-hidden"> {ep.name}</span>
+                  </button>
+                </td>
+              </tr>,
+              t && (
+                <tr key={`${key}-test`} class="test-row">
+                  <td colSpan={6}>
+                    <TestResult t={t} name={ep.name} />
+                  </td>
+                </tr>
+              ),
+            ];
+          })}
+        </tbody>
+      </table>
+      <p class="button-row">
+        <button type="button" class="button button--secondary" onClick={() => startEdit(null)} disabled={!!editing}>
+          Add endpoint
+        </button>
+        <button type="button" class="button" onClick={save} disabled={saving || !!editing || !dirty}>
+          {saving ? "Saving…" : "Save endpoints"}
+        </button>
+        {dirty && <span class="muted">Unsaved changes</span>}
+        {saved && <span role="status">Endpoints saved.</span>}
+      </p>
+      {saveError && <ErrorText error={saveError} prefix="Endpoints were not saved" />}
+      {editing && (
+        <form class="endpoint-form" onSubmit={applyEdit} aria-labelledby="ep-form-h" noValidate>
+          <h3 id="ep-form-h">{editing.index === null ? "Add endpoint" : `Edit ${list[editing.index].name}`}</h3>
+          {formErrors.length > 0 && (
+            <div class="error-summary" role="alert">
+              <h4>There is a problem</h4>
+              <ul>
+                {formErrors.map((e) => (
+                  <li key={e}>{e}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <div class="field">
+            <label for="ep-name">Name</label>
+            <input id="ep-name" class="input" value={editing.draft.name} onInput={(e) => set("name", (e.currentTarget as HTMLInputElement).value)} />
+          </div>
+          <div class="field">
+            <label for="ep-kind">Kind</label>
+            <select id="ep-kind" class="input" value={editing.draft.kind} onChange={(e) => set("kind", (e.currentTarget as HTMLSelectElement).value as EndpointKind)}>
+              {KIND_OPTIONS.map((k) => (
+                <option key={k} value={k}>
+                  {sourceKindLabel(k)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="ep-url">Base URL</label>
+            <input id="ep-url" class="input input--wide" type="url" spellcheck={false} value={editing.draft.base_url} onInput={(e) => set("base_url", (e.currentTarget as HTMLInputElement).value)} />
+          </div>
+          <div class="field">
+            <label for="ep-fhir">FHIR version</label>
+            <select id="ep-fhir" class="input" value={editing.draft.fhir_version} onChange={(e) => set("fhir_version", (e.currentTarget as HTMLSelectElement).value)}>
+              {FHIR_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="ep-timeout">Timeout (seconds)</label>
+            <input id="ep-timeout" class="input input--short" type="number" min={1} max={600} value={editing.draft.timeout_s} onInput={(e) => set("timeout_s", Number((e.currentTarget as HTMLInputElement).value))} />
+          </div>
+          <div class="field">
+            <label for="ep-page">Page size</label>
+            <input id="ep-page" class="input input--short" type="number" min={1} max={1000} value={editing.draft.page_size} onInput={(e) => set("page_size", Number((e.currentTarget as HTMLInputElement).value))} />
+          </div>
+          <div class="field">
+            <label for="ep-token">Token environment variable</label>
+            <p class="hint" id="ep-token-hint">
+              The name of an environment variable that holds the access token, for example CROSSVIEW_TOKEN_TRUST. Crossview reads
+              the token from that variable when it connects; the token itself is never stored.
+            </p>
+            <input id="ep-token" class="input" spellcheck={false} aria-describedby="ep-token-hint" value={editing.draft.token_env} onInput={(e) => set("token_env", (e.currentTarget as HTMLInputElement).value)} />
+          </div>
+          <p class="button-row">
+            <button type="submit" class="button">
+              {editing.index === null ? "Add" : "Apply changes"}
+            </button>
+            <button type="button" class="button button--secondary" onClick={() => test(editing.draft, "draft")}>
+              Test connection
+            </button>
+            <button type="button" class="button button--link" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </p>
+          {tests.draft && <TestResult t={tests.draft} name={editing.draft.name || "new endpoint"} />}
+        </form>
+      )}
+    </section>
+  );
+}
+
+function TestResult({ t, name }: { t: TestState; name: string }) {
+  if (t.state === "running") return <p role="status">Testing connection to {name}…</p>;
+  if (t.state === "error") return <ErrorText error={t.error} prefix={`Connection test for ${name} failed`} />;
+  const r = t.report;
+  return (
+    <div class="connection-report" role="status">
+      {r.ok ? (
+        <p>
+          <span class="tag tag--ok">✓ Connected</span> {name}
+        </p>
+      ) : (
+        <p class="error-message">
+          <span class="tag tag--failed">✗ Connection failed</span> {name}
+          {r.error && (
+            <>
+              : {r.error.message} <span class="error-code">({r.error.code})</span>
+            </>
+          )}
+        </p>
+      )}
+      <dl class="summary-list summary-list--compact">
+        <div class="summary-list__row">
+          <dt>FHIR version</dt>
+          <dd>{r.fhir_version ?? "Not known"}</dd>
+        </div>
+        <div class="summary-list__row">
+          <dt>Software</dt>
+          <dd>{r.software ?? "Not known"}</dd>
+        </div>
+        {r.supports.length > 0 && (
+          <div class="summary-list__row">
+            <dt>Resource types</dt>
+            <dd>
+              <ul class="inline-list">
+                {r.supports.map(([rt, ok]) => (
+                  <li key={rt}>
+                    {rt}: {ok ? "supported" : "not supported"}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </div>
+        )}
+      </dl>
+    </div>
+  );
+}

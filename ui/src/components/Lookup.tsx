@@ -1,0 +1,84 @@
+import { useState } from "preact/hooks";
+import { formatNhsAsTyped, validateNhs } from "../lib/nhs";
+
+export const DEMO_PATIENTS = [
+  { nhs: "9990000018", label: "999 000 0018", name: "ASHWORTH, Ada" },
+  { nhs: "9990000026", label: "999 000 0026", name: null },
+  { nhs: "9990000034", label: "999 000 0034", name: null },
+];
+
+interface Props {
+  demo: boolean;
+  busy: boolean;
+  onOpen: (nhs: string) => void;
+}
+
+export function Lookup({ demo, busy, onOpen }: Props) {
+  const [value, setValue] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const v = validateNhs(value);
+    if (!v.ok) {
+      setError(v.message);
+      return;
+    }
+    setError(null);
+    onOpen(v.digits);
+  };
+
+  const pick = (nhs: string) => {
+    setValue(formatNhsAsTyped(nhs));
+    setError(null);
+    onOpen(nhs);
+  };
+
+  return (
+    <form class="lookup" onSubmit={submit} role="search" aria-label="Find a patient" noValidate>
+      <div class={error ? "field field--error" : "field"}>
+        <label for="nhs-input">NHS number</label>
+        {error && (
+          <p id="nhs-error" class="error-message" data-testid="nhs-error" role="alert">
+            <span class="visually-hidden">Error: </span>
+            {error}
+          </p>
+        )}
+        <div class="lookup__row">
+          <input
+            id="nhs-input"
+            data-testid="nhs-input"
+            class="input input--nhs"
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="999 000 0018"
+            value={value}
+            aria-invalid={error ? "true" : "false"}
+            aria-describedby={error ? "nhs-error" : undefined}
+            onInput={(e) => {
+              const formatted = formatNhsAsTyped((e.currentTarget as HTMLInputElement).value);
+              (e.currentTarget as HTMLInputElement).value = formatted;
+              setValue(formatted);
+            }}
+          />
+          <button type="submit" class="button" data-testid="nhs-submit" disabled={busy}>
+            Open record
+          </button>
+        </div>
+      </div>
+      {demo && (
+        <div class="quick-picks" role="group" aria-label="Demo patients">
+          <span class="quick-picks__label">Demo patients</span>
+          {DEMO_PATIENTS.map((p) => (
+            <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
+              {p.label}
+              {p.name ? ` (${p.name})` : ""}
+            </button>
+          ))}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,264 @@
+import type { RefObject } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { EventKind, TimelineEvent } from "../bindings";
+import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
+import { useVirtualRows } from "./VirtualList";
+
+export const ROW_HEIGHT = 44;
+
+export interface SourceOption {
+  source: string;
+  source_kind: string;
+}
+
+interface Props {
+  events: TimelineEvent[];
+  sources: SourceOption[];
+  openKey: string | null;
+  onOpen: (e: TimelineEvent) => void;
+  searchRef: RefObject<HTMLInputElement>;
+}
+
+export function KindBadge({ kind }: { kind: EventKind }) {
+  return <span class={`badge badge--kind badge--${kind}`}>{KIND_LABEL[kind]}</span>;
+}
+
+export function SourceBadge({ source, kind }: { source: string; kind: string }) {
+  return (
+    <span class={`badge badge--source badge--src-${kind.replace(/[^a-z-]/g, "")}`}>
+      {source} <span class="badge__sub">{sourceKindLabel(kind)}</span>
+    </span>
+  );
+}
+
+let idSeq = 0;
+
+export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props) {
+  const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [uid] = useState(() => `tl${++idSeq}`);
+
+  // Memoised derived arrays: the search index only changes with the events.
+  const index = useMemo(() => buildIndex(events), [events]);
+  const filtered = useMemo(() => filterEvents(events, filters, index), [events, filters, index]);
+  const keys = useMemo(() => filtered.map(eventKey), [filtered]);
+  const selectedIndex = useMemo(() => (selectedKey === null ? -1 : keys.indexOf(selectedKey)), [keys, selectedKey]);
+
+  const allSources = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const s of sources) m.set(s.source, s.source_kind);
+    for (const e of events) if (!m.has(e.source)) m.set(e.source, e.source_kind);
+    return [...m].map(([source, source_kind]) => ({ source, source_kind }));
+  }, [sources, events]);
+
+  const { items, totalSize, scrollToIndex } = useVirtualRows({
+    count: filtered.length,
+    rowHeight: ROW_HEIGHT,
+    getScrollElement: () => scrollRef.current,
+  });
+
+  useEffect(() => {
+    if (selectedIndex >= 0) scrollToIndex(selectedIndex);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedIndex]);
+
+  const update = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
+  const toggleKind = (k: EventKind) =>
+    setFilters((f) => {
+      const kinds = new Set(f.kinds);
+      if (kinds.has(k)) kinds.delete(k);
+      else kinds.add(k);
+      return { ...f, kinds };
+    });
+  const toggleSource = (s: string, shown: boolean) =>
+    setFilters((f) => {
+      const hiddenSources = new Set(f.hiddenSources);
+      if (shown) hiddenSources.delete(s);
+      else hiddenSources.add(s);
+      return { ...f, hiddenSources };
+    });
+
+  const move = (to: number) => {
+    if (filtered.length === 0) return;
+    const i = Math.max(0, Math.min(filtered.length - 1, to));
+    setSelectedKey(keys[i]);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight || 600) / ROW_HEIGHT) - 1);
+    const cur = selectedIndex;
+    switch (e.key) {
+      case "ArrowDown":
+        move(cur < 0 ? 0 : cur + 1);
+        break;
+      case "ArrowUp":
+        move(cur < 0 ? 0 : cur - 1);
+        break;
+      case "PageDown":
+        move(cur + page);
+        break;
+      case "PageUp":
+        move(cur - page);
+        break;
+      case "Home":
+        move(0);
+        break;
+      case "End":
+        move(filtered.length - 1);
+        break;
+      case "Enter":
+      case " ":
+        if (cur >= 0) onOpen(filtered[cur]);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  const rowId = (i: number) => `${uid}-row-${i}`;
+  const activeRendered = selectedIndex >= 0 && items.some((it) => it.index === selectedIndex);
+  const filtering = isFiltering(filters);
+
+  return (
+    <section class="timeline" aria-labelledby={`${uid}-h`}>
+      <h2 id={`${uid}-h`} class="visually-hidden">
+        Timeline
+      </h2>
+      <div class="filters" role="group" aria-label="Filter the timeline">
+        <div class="filters__row">
+          <label for={`${uid}-search`} class="filters__label">
+            Search
+          </label>
+          <input
+            id={`${uid}-search`}
+            ref={searchRef}
+            data-testid="search-input"
+            class="input input--search"
+            type="search"
+            placeholder="Title, detail, source or code (press /)"
+            value={filters.text}
+            onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
+          />
+          <label for={`${uid}-from`} class="filters__label">
+            From
+          </label>
+          <input
+            id={`${uid}-from`}
+            class="input input--date"
+            type="date"
+            value={filters.from}
+            onInput={(e) => update({ from: (e.currentTarget as HTMLInputElement).value })}
+          />
+          <label for={`${uid}-to`} class="filters__label">
+            To
+          </label>
+          <input
+            id={`${uid}-to`}
+            class="input input--date"
+            type="date"
+            value={filters.to}
+            onInput={(e) => update({ to: (e.currentTarget as HTMLInputElement).value })}
+          />
+          {filtering && (
+            <button type="button" class="button button--link" onClick={() => setFilters(EMPTY_FILTERS)}>
+              Clear filters
+            </button>
+          )}
+        </div>
+        <div class="filters__row" role="group" aria-label="Kind">
+          <span class="filters__label" aria-hidden="true">
+            Kind
+          </span>
+          {KINDS.map((k) => (
+            <button
+              key={k}
+              type="button"
+              class="toggle"
+              data-testid={`filter-kind-${k}`}
+              aria-pressed={filters.kinds.has(k) ? "true" : "false"}
+              onClick={() => toggleKind(k)}
+            >
+              {filters.kinds.has(k) && <span aria-hidden="true">✓ </span>}
+              {KIND_LABEL[k]}
+            </button>
+          ))}
+        </div>
+        {allSources.length > 0 && (
+          <fieldset class="filters__row filters__sources">
+            <legend class="filters__label">Sources</legend>
+            {allSources.map((s) => (
+              <label key={s.source} class="checkbox">
+                <input
+                  type="checkbox"
+                  checked={!filters.hiddenSources.has(s.source)}
+                  onChange={(e) => toggleSource(s.source, (e.currentTarget as HTMLInputElement).checked)}
+                />{" "}
+                {s.source} ({sourceKindLabel(s.source_kind)})
+              </label>
+            ))}
+          </fieldset>
+        )}
+      </div>
+      <p class="timeline__count" aria-live="polite">
+        {filtering
+          ? `Showing ${filtered.length.toLocaleString("en-GB")} of ${events.length.toLocaleString("en-GB")} events`
+          : `${events.length.toLocaleString("en-GB")} events, newest first`}
+      </p>
+      <div
+        ref={scrollRef}
+        class="timeline__scroll"
+        data-testid="timeline"
+        role="listbox"
+        tabIndex={0}
+        aria-label="Timeline events, newest first. Use arrow keys to move and Enter to open."
+        aria-activedescendant={activeRendered ? rowId(selectedIndex) : undefined}
+        onKeyDown={onKeyDown}
+      >
+        {filtered.length === 0 ? (
+          <p class="timeline__empty">{events.length === 0 ? "No events in this record." : "No events match the filters."}</p>
+        ) : (
+          <div class="timeline__inner" style={{ height: `${totalSize}px` }}>
+            {items.map((it) => {
+              const e = filtered[it.index];
+              const key = keys[it.index];
+              const selected = it.index === selectedIndex;
+              const open = key === openKey;
+              return (
+                <div
+                  key={key}
+                  id={rowId(it.index)}
+                  role="option"
+                  aria-selected={selected ? "true" : "false"}
+                  aria-posinset={it.index + 1}
+                  aria-setsize={filtered.length}
+                  class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}`}
+                  style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
+                  data-testid="timeline-row"
+                  data-kind={e.kind}
+                  data-source={e.source}
+                  data-resource-type={e.resource_type}
+                  data-resource-id={e.resource_id}
+                  onClick={() => {
+                    setSelectedKey(key);
+                    onOpen(e);
+                  }}
+                >
+                  <span class="row__date">{e.date_display}</span>
+                  <KindBadge kind={e.kind} />
+                  <span class="row__title">
+                    {e.entered_in_error && <span class="badge badge--eie">ENTERED IN ERROR</span>}
+                    <span class="row__title-text">{e.title}</span>
+                  </span>
+                  <span class="row__status">{e.status ?? ""}</span>
+                  <SourceBadge source={e.source} kind={e.source_kind} />
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

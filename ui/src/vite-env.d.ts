@@ -1,0 +1,2 @@
+/// <reference types="vite/client" />
+declare module "pdfjs-dist/build/pdf.worker.min.mjs";
