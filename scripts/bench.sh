@@ -21,4 +21,8 @@ else
   NHS=${CROSSVIEW_BENCH_NHS:-9990009007}
 fi
 CROSSVIEW_REAL_FHIR="$URLS" CROSSVIEW_BENCH_NHS="$NHS" CROSSVIEW_BENCH_FIXTURE_BIG=${CROSSVIEW_BENCH_FIXTURE_BIG:-20000} \
-  cargo bench --locked --bench sync_real
+  cargo bench --locked -p crossview --bench sync_real
+
+# Desktop app: launch to first paint of a ~10,000-event timeline, and memory after load.
+(cd ui && npm run build >/dev/null)
+xvfb-run -a -s "-screen 0 1280x800x24" cargo bench --locked -p crossview-desktop --bench startup

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Runs Crossview on its built-in demo trusts (synthetic patients served over
-# loopback HTTP): syncs the demo patient from every trust and the GP, then
-# prints the unified timeline and each source's freshness.
+# Builds and launches the Crossview desktop app on its built-in demo trusts:
+# synthetic patients at three trusts and a GP, served over loopback HTTP, with
+# the demo patient ASHWORTH, Ada (NHS No. 999 000 0018) opened at start.
+# Without a display it runs the command-line demo instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
+NHS=${1:-9990000018}
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  (cd ui && npm run build)
+  cargo build --locked -p crossview-desktop
+  exec target/debug/crossview-desktop --demo --nhs "$NHS"
+fi
+echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): running the command-line demo instead."
 cargo build --locked --bin crossview
 CV=target/debug/crossview
-NHS=${1:-9990000018}
-echo "Demo patients:"
 $CV demo patients
 echo
 $CV --demo sync --nhs "$NHS"

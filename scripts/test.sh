@@ -53,4 +53,9 @@ export CROSSVIEW_REAL_FHIR="$(IFS=,; echo "${URLS[*]}")"
 export CROSSVIEW_REQUIRE_REAL_FHIR=1
 export CROSSVIEW_REAL_FHIR_STOP="$ROOT/scripts/real-fhir.sh stop ${PORTS[*]}"
 cargo test --locked --workspace 2>&1 | tee "$OUT/cargo-test.log"
+
+step "end to end in the real WebKitGTK webview (Xvfb + WebKitWebDriver)"
+xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo test --locked -p crossview-desktop --test e2e -- --ignored 2>&1 | tee "$OUT/e2e.log"
+echo "screenshots: $OUT/e2e/"
 step "all tests passed"

@@ -15,9 +15,19 @@ pub struct Launch {
     pub demo: bool,
     pub data_dir: Option<PathBuf>,
     pub config: Option<PathBuf>,
+    /// A patient to open at start (e.g. when another clinical system launches the viewer in context).
+    pub nhs: Option<String>,
 }
 
 impl Launch {
+    /// The page the main window opens: the app, with the patient to open in the fragment.
+    pub fn start_page(&self) -> String {
+        match self.nhs.as_deref().map(crossview::NhsNumber::parse) {
+            Some(Ok(n)) => format!("index.html#nhs={}", n.as_str()),
+            _ => "index.html".to_string(),
+        }
+    }
+
     pub fn from_args(args: impl Iterator<Item = String>) -> Launch {
         let mut l = Launch::default();
         let mut args = args.peekable();
@@ -26,6 +36,7 @@ impl Launch {
                 "--demo" => l.demo = true,
                 "--data-dir" => l.data_dir = args.next().map(PathBuf::from),
                 "--config" => l.config = args.next().map(PathBuf::from),
+                "--nhs" => l.nhs = args.next(),
                 _ => {}
             }
         }

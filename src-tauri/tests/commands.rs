@@ -18,6 +18,7 @@ fn app(data: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>)
         demo: true,
         data_dir: Some(data.to_path_buf()),
         config: None,
+        nhs: None,
     };
     let app = build_app(mock_builder(), &launch)
         .unwrap()
@@ -43,6 +44,23 @@ fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value,
         },
     )
     .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn the_start_page_carries_only_a_valid_nhs_number() {
+    let l = Launch::from_args(
+        ["--demo", "--nhs", "999 000 0018"]
+            .into_iter()
+            .map(String::from),
+    );
+    assert!(l.demo);
+    assert_eq!(l.start_page(), "index.html#nhs=9990000018");
+    let bad = Launch::from_args(
+        ["--nhs", "9990000019<script>"]
+            .into_iter()
+            .map(String::from),
+    );
+    assert_eq!(bad.start_page(), "index.html");
 }
 
 #[test]
@@ -235,6 +253,7 @@ fn saved_endpoints_are_written_to_a_config_file_that_loads() {
         demo: false,
         data_dir: Some(tmp.path().join("data")),
         config: Some(config.clone()),
+        nhs: None,
     };
     let app = build_app(mock_builder(), &launch)
         .unwrap()

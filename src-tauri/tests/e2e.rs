@@ -160,6 +160,29 @@ async fn sources_shown(c: &Client) -> Vec<String> {
     s
 }
 
+/// axe-core (the UI's own pinned copy) in the real webview: no serious or critical violations.
+async fn assert_accessible(c: &Client) {
+    let axe = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js"),
+    )
+    .expect("ui/node_modules/axe-core (npm ci in ui/)");
+    c.execute(&format!("{axe}\nreturn true;"), vec![])
+        .await
+        .expect("load axe-core");
+    let result = c
+        .execute_async(
+            "const done = arguments[0]; axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))), e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    let violations: Vec<String> = serde_json::from_value(result).unwrap();
+    assert!(
+        violations.is_empty(),
+        "accessibility violations: {violations:#?}"
+    );
+}
+
 fn write_offline_config(dir: &Path) -> PathBuf {
     // The same sources, now at an address where nothing answers: every server is gone.
     let mut t = String::new();
@@ -213,6 +236,7 @@ async fn clinician_journey_in_the_real_webview() {
         );
     }
     screenshot(&c, "02-timeline-all-sources").await;
+    assert_accessible(&c).await;
 
     // 2. Filter to discharges.
     c.find(Locator::Css("[data-testid=filter-kind-discharge]"))

@@ -1,0 +1,127 @@
+//! Startup benchmark (prints figures; not a test): from launching the app to the
+//! first paint of the timeline for a patient with ~10,000 cached events, and the
+//! app's memory (PSS of the app and its WebKit processes) once loaded.
+//! Needs a display and WebKitWebDriver: `scripts/bench.sh` runs it under Xvfb.
+
+use fantoccini::ClientBuilder;
+use serde_json::json;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossview::demo::DemoTrusts;
+use crossview::nhs_number::NhsNumber;
+use crossview::store::{Store, TimelineFilter};
+use crossview::sync::{NoProgress, sync_patient};
+
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Pss:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The app and the WebKit helper processes it started.
+fn app_processes() -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if comm.starts_with("crossview-deskt")
+            || comm.starts_with("WebKitWebProces")
+            || comm.starts_with("WebKitNetworkPr")
+        {
+            out.push((pid, comm));
+        }
+    }
+    out
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let big: usize = std::env::var("CROSSVIEW_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_500);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        if std::env::var_os("DISPLAY").is_none() {
+            println!("NOTICE: no DISPLAY: startup benchmark skipped (scripts/bench.sh runs it under Xvfb)");
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("tmp");
+        let data = tmp.path().join("cache");
+        let trusts = DemoTrusts::start(big, None).await.expect("demo trusts");
+        let nhs = NhsNumber::parse(&crossview::demo::data::test_nhs_number(900)).expect("nhs");
+        sync_patient(&trusts.endpoints(), &data, &nhs, Arc::new(NoProgress)).await.expect("sync");
+        let events = Store::open(&data).expect("store").timeline(nhs.as_str(), &TimelineFilter::default()).expect("timeline").len();
+        let mut config = String::new();
+        for ep in trusts.endpoints() {
+            config.push_str(&format!("[[endpoint]]\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\n\n", ep.name(), ep.kind.as_str(), ep.base_url));
+        }
+        let config_path = tmp.path().join("config.toml");
+        std::fs::write(&config_path, config).expect("config");
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
+        let mut driver = Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("WebKitWebDriver");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let app = env!("CARGO_BIN_EXE_crossview-desktop");
+        let mut paints = Vec::new();
+        let mut pss = Vec::new();
+        for _ in 0..3 {
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "webkitgtk:browserOptions".into(),
+                json!({"binary": app, "args": ["--automation", "--config", config_path.to_string_lossy(), "--data-dir", data.to_string_lossy(), "--nhs", nhs.as_str()]}),
+            );
+            let t0 = now_ms();
+            let c = ClientBuilder::rustls().expect("tls").capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("session");
+            let start = Instant::now();
+            let paint = loop {
+                let v = c.execute("return window.__crossviewTimelinePaint || null", vec![]).await.ok();
+                if let Some(t) = v.and_then(|v| v.as_f64()) {
+                    break t;
+                }
+                assert!(start.elapsed() < Duration::from_secs(60), "timeline never painted");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            paints.push(paint - t0);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let procs = app_processes();
+            pss.push(procs.iter().map(|(p, _)| pss_kib(*p)).sum::<u64>() as f64 / 1024.0);
+            c.close().await.expect("close");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let _ = driver.kill();
+        let _ = driver.wait();
+        let fmt = |v: &[f64], unit: &str| v.iter().map(|x| format!("{x:.0}{unit}")).collect::<Vec<_>>().join(" / ");
+        println!(
+            "startup: patient with {events} cached events: launch to first timeline paint {}; memory after load (PSS, app + WebKit processes) {}",
+            fmt(&paints, " ms"),
+            fmt(&pss, " MiB")
+        );
+    });
+}
