@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 (cd ui && npm run build)
-TAURI_APP_PATH=src-tauri npx --yes @tauri-apps/cli@2.12.5 build --bundles deb
+TAURI_APP_PATH=src-tauri npx --yes @tauri-apps/cli@2.11.5 build --bundles deb
 ls -l target/release/bundle/deb/*.deb

@@ -22,8 +22,8 @@ export REAL_FHIR_RUN="${REAL_FHIR_RUN:-/tmp/crossview-real-fhir}"
 trap 'scripts/real-fhir.sh stop "${PORTS[@]}" >/dev/null 2>&1 || true' EXIT
 RESET=1 scripts/real-fhir.sh start "${PORTS[@]}"
 
-step "web UI: type check, build, unit and component tests"
-(cd ui && npm run build && npm test)
+step "web UI: type check, build, unit and component tests, browser tests with mocked IPC (Chromium)"
+(cd ui && npm run build && npm test && npm run test:browser)
 
 step "format and lint"
 cargo fmt --all -- --check

@@ -57,6 +57,26 @@ pub struct ConnectionReport {
     pub supports: Vec<(String, bool)>,
 }
 
+/// A patient found by family name and date of birth, with the sources that know them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PatientMatch {
+    pub nhs_number: String,
+    pub family: Option<String>,
+    pub given: Option<String>,
+    pub birth_date: Option<String>,
+    pub gender: Option<String>,
+    pub sources: Vec<String>,
+}
+
+/// Matches from every endpoint, and the endpoints that could not be searched.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PatientSearch {
+    pub matches: Vec<PatientMatch>,
+    pub failures: Vec<(String, UiError)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppInfo {
@@ -294,6 +314,80 @@ impl App {
                     format!("{resource_type}/{id} from {source} is not in the cache"),
                 )
             })
+    }
+
+    /// Finds patients by family name and date of birth (`yyyy-mm-dd`) at every endpoint.
+    /// Only records that really match and carry a valid NHS number are returned: a
+    /// server that ignores the search parameters must not offer everyone.
+    pub async fn find_patients(
+        &self,
+        family: &str,
+        birth_date: &str,
+    ) -> Result<PatientSearch, UiError> {
+        let family = family.trim();
+        if family.is_empty() {
+            return Err(ui_err(ErrorCode::ConfigInvalid, "Enter a family name"));
+        }
+        if chrono::NaiveDate::parse_from_str(birth_date, "%Y-%m-%d").is_err() {
+            return Err(ui_err(
+                ErrorCode::ConfigInvalid,
+                format!("Date of birth \"{birth_date}\" is not a date (yyyy-mm-dd)"),
+            ));
+        }
+        let searches = self.endpoints_now().into_iter().map(|ep| {
+            let (family, birth_date) = (family.to_string(), birth_date.to_string());
+            async move {
+                let found = async {
+                    let client = FhirClient::for_endpoint(&ep).map_err(|e| e.to_ui())?;
+                    let mut pager = client
+                        .search(
+                            "Patient",
+                            &[
+                                ("family", family.as_str()),
+                                ("birthdate", birth_date.as_str()),
+                                ("_count", "50"),
+                            ],
+                        )
+                        .map_err(|e| e.to_ui())?;
+                    let page = pager.next_page().await.map_err(|e| e.to_ui())?;
+                    Ok::<_, UiError>(page.map(|p| p.entries).unwrap_or_default())
+                }
+                .await;
+                (ep.name().to_string(), found, family, birth_date)
+            }
+        });
+        let mut out = PatientSearch {
+            matches: Vec::new(),
+            failures: Vec::new(),
+        };
+        for (source, found, family, birth_date) in futures_util::future::join_all(searches).await {
+            let entries = match found {
+                Ok(e) => e,
+                Err(e) => {
+                    out.failures.push((source, e));
+                    continue;
+                }
+            };
+            for entry in entries {
+                let Ok(p) = serde_json::from_str::<serde_json::Value>(&entry.raw) else {
+                    continue;
+                };
+                if let Some(m) = crate::banner::match_patient(&p, &family, &birth_date) {
+                    match out
+                        .matches
+                        .iter_mut()
+                        .find(|x| x.nhs_number == m.nhs_number)
+                    {
+                        Some(existing) => existing.sources.push(source.clone()),
+                        None => out.matches.push(PatientMatch {
+                            sources: vec![source.clone()],
+                            ..m
+                        }),
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub fn endpoints(&self) -> Vec<EndpointSettings> {

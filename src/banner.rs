@@ -189,3 +189,45 @@ impl Store {
         })
     }
 }
+
+/// The patient as a search match, when it really has this family name (prefix,
+/// any case), this birth date and a valid NHS number.
+pub fn match_patient(
+    p: &Value,
+    family: &str,
+    birth_date: &str,
+) -> Option<crate::app::PatientMatch> {
+    if p.get("resourceType").and_then(Value::as_str) != Some("Patient")
+        || p.get("birthDate").and_then(Value::as_str) != Some(birth_date)
+    {
+        return None;
+    }
+    let wanted = family.to_lowercase();
+    let names = p.get("name").and_then(Value::as_array)?;
+    if !names
+        .iter()
+        .filter_map(|n| n.get("family").and_then(Value::as_str))
+        .any(|f| f.to_lowercase().starts_with(&wanted))
+    {
+        return None;
+    }
+    let nhs = p
+        .get("identifier")
+        .and_then(Value::as_array)?
+        .iter()
+        .find_map(|i| {
+            (i.get("system").and_then(Value::as_str) == Some(crate::nhs_number::NHS_NUMBER_SYSTEM))
+                .then(|| i.get("value").and_then(Value::as_str))
+                .flatten()
+                .and_then(|v| crate::nhs_number::NhsNumber::parse(v).ok())
+        })?;
+    let d = demographics(String::new(), p);
+    Some(crate::app::PatientMatch {
+        nhs_number: nhs.as_str().to_string(),
+        family: d.family,
+        given: d.given,
+        birth_date: d.birth_date,
+        gender: d.gender,
+        sources: Vec::new(),
+    })
+}

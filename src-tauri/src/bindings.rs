@@ -4,7 +4,9 @@
 
 use ts_rs::{Config, TS};
 
-use crossview::app::{AppInfo, ConnectionReport, EndpointSettings, PatientView};
+use crossview::app::{
+    AppInfo, ConnectionReport, EndpointSettings, PatientMatch, PatientSearch, PatientView,
+};
 use crossview::banner::{AllergyState, Banner, BannerAllergy};
 use crossview::config::EndpointKind;
 use crossview::discharge::{Attachment, DischargeView, EntrySummary, Section};
@@ -38,6 +40,8 @@ pub fn typescript() -> String {
         DischargeView::decl(&cfg),
         EndpointSettings::decl(&cfg),
         ConnectionReport::decl(&cfg),
+        PatientMatch::decl(&cfg),
+        PatientSearch::decl(&cfg),
         AppInfo::decl(&cfg),
     ];
     let mut out = String::from(

@@ -6,7 +6,9 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crossview::UiError;
-use crossview::app::{App, AppInfo, ConnectionReport, EndpointSettings, PatientView};
+use crossview::app::{
+    App, AppInfo, ConnectionReport, EndpointSettings, PatientSearch, PatientView,
+};
 use crossview::discharge::DischargeView;
 use crossview::error::ErrorCode;
 use crossview::sync::{Progress, ProgressSink, SyncReport};
@@ -44,6 +46,17 @@ pub async fn sync_patient(
 ) -> Res<SyncReport> {
     let app: Arc<App> = state.app.clone();
     app.sync(&nhs, Arc::new(ChannelSink(progress))).await
+}
+
+/// Patients by family name and date of birth (`yyyy-mm-dd`), at every endpoint.
+#[tauri::command]
+pub async fn find_patients(
+    state: State<'_, AppState>,
+    family: String,
+    birth_date: String,
+) -> Res<PatientSearch> {
+    let app: Arc<App> = state.app.clone();
+    app.find_patients(&family, &birth_date).await
 }
 
 /// One cached resource exactly as its server sent it.

@@ -87,6 +87,7 @@ pub fn build_app<R: tauri::Runtime>(
             commands::app_info,
             commands::open_patient,
             commands::sync_patient,
+            commands::find_patients,
             commands::resource_json,
             commands::discharge,
             commands::list_endpoints,

@@ -208,6 +208,38 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
 }
 
 #[test]
+fn patients_are_found_by_family_name_and_date_of_birth_only_when_they_match() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, w) = app(tmp.path());
+    // The demo servers ignore these parameters and return everyone: the client filters.
+    let r = call(
+        &w,
+        "find_patients",
+        json!({"family": "ashw", "birthDate": "1948-03-02"}),
+    )
+    .unwrap();
+    let m = r["matches"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{r}");
+    assert_eq!(m[0]["nhs_number"], NHS);
+    assert_eq!(m[0]["family"], "ASHWORTH");
+    assert_eq!(m[0]["sources"].as_array().unwrap().len(), 4);
+    let none = call(
+        &w,
+        "find_patients",
+        json!({"family": "ashworth", "birthDate": "1948-03-03"}),
+    )
+    .unwrap();
+    assert_eq!(none["matches"], json!([]));
+    let err = call(
+        &w,
+        "find_patients",
+        json!({"family": "ashworth", "birthDate": "02/03/1948"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "ConfigInvalid");
+}
+
+#[test]
 fn endpoint_settings_are_validated_and_test_connection_reports_what_works() {
     let tmp = tempfile::tempdir().unwrap();
     let (_app, w) = app(tmp.path());

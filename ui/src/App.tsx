@@ -10,7 +10,7 @@ import { Lookup } from "./components/Lookup";
 import { applyProgress, type EndpointProgress, OfflineBanner, SourcesPanel, SyncProgress } from "./components/Sync";
 import { Timeline } from "./components/Timeline";
 import { eventKey } from "./lib/filter";
-import { formatNhs } from "./lib/nhs";
+import { formatNhs, nhsFromHash } from "./lib/nhs";
 
 type View = "timeline" | "endpoints";
 
@@ -27,6 +27,8 @@ export function App() {
   const [openKey, setOpenKey] = useState<string | null>(null);
   const [readerKey, setReaderKey] = useState<string | null>(null);
   const [now, setNow] = useState(() => new Date());
+  const [initialNhs] = useState(() => (typeof location !== "undefined" ? nhsFromHash(location.hash) : null));
+  const [lookupKey, setLookupKey] = useState(0);
   const seq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
 
@@ -107,6 +109,21 @@ export function App() {
     [refresh, sync],
   );
 
+  // Launched in a patient's context (`index.html#nhs=…`): open them at start,
+  // the same way as a lookup; a later change of the fragment opens that patient.
+  useEffect(() => {
+    if (initialNhs) void open(initialNhs);
+    const onHash = () => {
+      const n = nhsFromHash(location.hash);
+      if (!n) return;
+      setLookupKey((k) => k + 1);
+      void open(n);
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
   const byKey = useMemo(() => {
     const m = new Map<string, TimelineEvent>();
     if (patient) for (const e of patient.events) m.set(eventKey(e), e);
@@ -157,7 +174,7 @@ export function App() {
         <div class="record" hidden={view !== "timeline"}>
           <h1 class="visually-hidden">Patient record</h1>
           <div class="topbar">
-            <Lookup demo={demo} busy={loading} onOpen={open} />
+            <Lookup key={lookupKey} demo={demo} busy={loading} onOpen={open} initial={nhs ?? initialNhs} />
             {patient && (
               <div class="sync-bar">
                 <button
@@ -183,9 +200,9 @@ export function App() {
               {patient.offline && <OfflineBanner oldest={patient.oldest_data} now={now} />}
               {syncError && <ErrorText error={syncError} prefix="Sync failed" />}
               <div class={`workspace${readerEvent ? " workspace--reading" : ""}`}>
-                <section class="side" aria-label="Sync and sources">
+                <section class="side" aria-label="Sync and sources" tabIndex={0}>
                   <div class="side__block">
-                    {(syncing || progress.length > 0) && <h2 class="panel-title">{syncing ? "Syncing" : "Last sync"}</h2>}
+                    {syncing && <h2 class="panel-title">Syncing</h2>}
                     <SyncProgress items={progress} running={syncing} />
                   </div>
                   <SourcesPanel sources={patient.sources} now={now} />

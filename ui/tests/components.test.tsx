@@ -21,7 +21,7 @@ import * as pdf from "../src/lib/pdf";
 import { App } from "../src/App";
 import { Banner } from "../src/components/Banner";
 import { DetailPanel } from "../src/components/DetailPanel";
-import { AttachmentView, DischargeReader } from "../src/components/DischargeReader";
+import { AttachmentView, DischargeReader, medicationDose } from "../src/components/DischargeReader";
 import { Endpoints } from "../src/components/Endpoints";
 import { Lookup } from "../src/components/Lookup";
 import { OfflineBanner, SourcesPanel } from "../src/components/Sync";
@@ -29,6 +29,7 @@ import { Timeline } from "../src/components/Timeline";
 import {
   ADA_NHS, adaBanner, adaEvents, adaView, connectionOk, dischargeView, endpoints, manyEvents, offlineView, rawComposition, sources,
 } from "./fixtures/patient";
+import { act } from "preact/test-utils";
 import { cleanup, click, flush, key, mount, q, qa, type } from "./helpers";
 
 const m = vi.mocked(api);
@@ -155,6 +156,59 @@ describe("Timeline", () => {
   });
 });
 
+describe("Timeline date filters", () => {
+  it("accepts NHS-style dates, filters on them and explains invalid input", () => {
+    const searchRef = { current: null as HTMLInputElement | null };
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={() => {}} searchRef={searchRef} />);
+    const from = q(c, "date-from") as HTMLInputElement;
+    const to = q(c, "date-to") as HTMLInputElement;
+    expect(from.type).toBe("text");
+    expect(c.textContent).toContain("e.g. 01-Jan-2024");
+    expect(from.getAttribute("aria-describedby")).toContain("date-hint");
+
+    type(from, "01-Oct-2026");
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "enc-7", "ms-1"]);
+    type(to, "2026-11-12");
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["enc-7", "ms-1"]);
+    type(to, "31/12/2025");
+    act(() => {
+      to.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    expect(q(c, "date-error").textContent).toContain("The From date must be the same as or before the To date");
+
+    // Invalid text: inline message on leaving the field, and the bound is not applied.
+    type(to, "31-Feb-2026");
+    act(() => {
+      to.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    expect(q(c, "date-error").textContent).toContain("To date: Enter a real date, e.g. 01-Jan-2024");
+    expect(to.getAttribute("aria-invalid")).toBe("true");
+    expect(to.getAttribute("aria-describedby")).toContain("to-error");
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "enc-7", "ms-1"]);
+
+    // A valid value clears the error and is echoed back in dd-Mmm-yyyy.
+    type(to, "2026-11-12");
+    act(() => {
+      to.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    expect(c.querySelector('[data-testid="date-error"]')).toBeNull();
+    expect(to.value).toBe("12-Nov-2026");
+
+    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Clear filters")!);
+    expect(from.value).toBe("");
+    expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
+  });
+
+  it("lays out each row with the title in its own flexible column", () => {
+    const searchRef = { current: null as HTMLInputElement | null };
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={() => {}} searchRef={searchRef} />);
+    const row = qa(c, "timeline-row")[0];
+    expect(row.querySelector(".row__title-text")?.textContent).toBe(adaEvents[0].title);
+    expect(row.querySelector(".row__meta .badge--source")?.textContent).toContain("Riverside NHS Trust");
+    expect(row.style.height).toBe("44px");
+  });
+});
+
 describe("Sources and offline", () => {
   it("shows the offline banner with the data age", () => {
     const c = mount(<OfflineBanner oldest="2026-11-25T09:14:00Z" now={NOW} />);
@@ -171,9 +225,19 @@ describe("Sources and offline", () => {
       ["Meadow Lane Surgery", "true"],
       ["Northshire Adult Social Care", "false"],
     ]);
-    expect(items[0].textContent).toContain("Updated 14:02");
-    expect(items[1].textContent).toContain("Last sync failed (EndpointUnreachable) — showing data as of 25-Nov-2026 09:14");
+    expect(items[0].textContent).toContain("Updated 25-Nov-2026 14:02");
+    expect(items[0].textContent).toContain("OK");
+    expect(items[0].textContent).toContain("15 resources");
+    expect(items[1].textContent).toContain("Failed (EndpointUnreachable)");
+    expect(items[1].textContent).toContain("Showing data as of 25-Nov-2026 09:14 (6 h old)");
+    expect(items[1].querySelector(".source__error")?.textContent).toBe("Could not connect to gp.meadowlane.example.nhs.uk");
+    expect(items[1].textContent).toContain("9 resources");
     expect(items[2].textContent).toContain("Social care");
+    expect(items[2].textContent).toContain("1 resource");
+    // Per-type counts (and zero counts) are not listed.
+    expect(c.textContent).not.toContain("MedicationStatement:");
+    const zero = mount(<SourcesPanel sources={[{ ...sources[0], counts: { Encounter: 0, Patient: 0 } }]} now={NOW} />);
+    expect(q(zero, "source-status").textContent).not.toMatch(/\b0\b|resource/);
   });
 });
 
@@ -227,6 +291,42 @@ describe("Discharge reader", () => {
     expect(r.querySelector("pre")?.textContent).toContain("Mrs Ashworth was discharged on 18-Nov-2026.");
     expect(r.textContent).toContain("https://fhir.riverside.example.nhs.uk/Binary/b-1");
     expect(r.textContent).toContain("(not downloaded)");
+  });
+
+  it("lists each medication once, as name, dose and status", async () => {
+    const med = {
+      reference: "MedicationRequest/mr-2",
+      title: "Amlodipine 5mg tablets",
+      detail: "One tablet once a day · Intent order · Category Discharge",
+      status: "active",
+    };
+    m.discharge.mockResolvedValueOnce({
+      ...dischargeView,
+      sections: [
+        { title: "Medications", html: "<ul><li>Amlodipine 5mg tablets: one a day</li></ul>", entries: [med], sections: [] },
+        { title: "Medicines (coded)", html: null, entries: [med], sections: [] },
+      ],
+      medications: [med],
+    });
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={() => {}} />);
+    await flush();
+    const items = qa(c, "discharge-medication");
+    expect(items.length).toBe(1);
+    expect(items[0].querySelector("strong")?.textContent).toBe("Amlodipine 5mg tablets");
+    expect(items[0].textContent).toContain("One tablet once a day");
+    expect(items[0].textContent).toContain("Status: active");
+    expect(q(c, "discharge-reader").textContent).not.toContain("Intent order");
+    expect(q(c, "discharge-reader").textContent).not.toContain("Category Discharge");
+    // The section's own entry list does not repeat it.
+    expect(qa(c, "discharge-section")[0].querySelectorAll(".entries li").length).toBe(0);
+    expect(qa(c, "discharge-section")[1].textContent).toContain("See Medications on discharge below.");
+  });
+
+  it("extracts the dose text from a medication detail", () => {
+    expect(medicationDose("One tablet once a day · Intent order · Category Discharge")).toBe("One tablet once a day");
+    expect(medicationDose("Intent order")).toBeNull();
+    expect(medicationDose(null)).toBeNull();
+    expect(medicationDose("Two puffs; when required")).toBe("Two puffs; when required");
   });
 });
 
@@ -302,12 +402,24 @@ describe("App", () => {
     act(() => emit!({ event: "started", source: "Riverside NHS Trust" }));
     expect(q(c, "sync-progress").textContent).toContain("Connecting");
     act(() => emit!({ event: "page", source: "Riverside NHS Trust", resource_type: "Encounter", received: 40 }));
-    expect(q(c, "sync-progress").textContent).toContain("Encounter: 40");
+    expect(q(c, "sync-progress").textContent).toContain("Receiving… 40 resources");
+    act(() =>
+      emit!({
+        event: "finished",
+        outcome: {
+          source: "Riverside NHS Trust", source_kind: "hospital", base_url: "https://x", outcome: "failed",
+          error: { code: "EndpointTimeout", message: "timed out" }, started_at: "", finished_at: "", fhir_version: null,
+          patients_found: 0, counts: {}, rejected: 0, warnings: [], bytes: 0,
+        },
+      }),
+    );
+    expect(q(c, "sync-progress").textContent).toContain("Failed (EndpointTimeout)");
 
     finish();
     await flush();
     expect(m.openPatient).toHaveBeenCalledTimes(2);
     expect(q(c, "offline-banner").textContent).toContain("Offline");
+    expect(q(c, "sync-progress").textContent).toContain("Sync finished: 0 sources OK, 1 failed.");
     expect((q(c, "sync-button") as HTMLButtonElement).disabled).toBe(false);
 
     // Open a row → detail → discharge reader.
@@ -327,6 +439,32 @@ describe("App", () => {
     expect(qa(c, "endpoint-row").length).toBe(2);
     click(q(c, "nav-timeline"));
     expect(q(c, "banner")).toBeTruthy();
+  });
+
+  it("opens the patient named in the launch URL, cache first then sync", async () => {
+    history.replaceState(null, "", "#nhs=9990000018");
+    try {
+      const c = mount(<App />);
+      await flush();
+      expect(m.openPatient).toHaveBeenCalledWith(ADA_NHS);
+      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+      expect(m.openPatient.mock.invocationCallOrder[0]).toBeLessThan(m.syncPatient.mock.invocationCallOrder[0]);
+      expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
+      expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
+    } finally {
+      history.replaceState(null, "", "#");
+    }
+  });
+
+  it("ignores an invalid NHS number in the launch URL", async () => {
+    history.replaceState(null, "", "#nhs=9990000017");
+    try {
+      mount(<App />);
+      await flush();
+      expect(m.openPatient).not.toHaveBeenCalled();
+    } finally {
+      history.replaceState(null, "", "#");
+    }
   });
 
   it("has no serious or critical axe violations on the main screen", async () => {

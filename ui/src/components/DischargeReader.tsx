@@ -35,6 +35,8 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
   }, [st.state]);
 
   const v = st.state === "ok" ? st.view : null;
+  // Medication entries are listed once, under "Medications on discharge".
+  const medRefs = useMemo(() => new Set(v?.medications.map((m) => m.reference) ?? []), [v]);
 
   return (
     <section class="reader" data-testid="discharge-reader" aria-labelledby="reader-h">
@@ -77,18 +79,16 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
             </div>
           </dl>
           {v.sections.map((s, i) => (
-            <SectionView key={i} s={s} level={3} />
+            <SectionView key={i} s={s} level={3} skip={medRefs} />
           ))}
           <section class="reader__block" aria-labelledby="reader-meds">
             <h3 id="reader-meds">Medications on discharge</h3>
             {v.medications.length === 0 ? (
               <p class="muted">None listed</p>
             ) : (
-              <ul class="entries">
+              <ul class="meds" data-testid="discharge-medications">
                 {v.medications.map((m, i) => (
-                  <li key={i}>
-                    <Entry e={m} />
-                  </li>
+                  <MedicationItem key={i} m={m} />
                 ))}
               </ul>
             )}
@@ -117,17 +117,45 @@ function Entry({ e }: { e: EntrySummary }) {
   );
 }
 
-function SectionView({ s, level }: { s: Section; level: number }) {
+/**
+ * Split a medication's joined detail (`One tablet once a day · Intent order ·
+ * Category Discharge`) into the dose text a clinician reads; the request's
+ * intent and category are bookkeeping and are left out.
+ */
+export function medicationDose(detail: string | null): string | null {
+  if (!detail) return null;
+  const parts = detail
+    .split(" · ")
+    .map((p) => p.trim())
+    .filter((p) => p && !/^(Intent|Category) /.test(p));
+  return parts.length ? parts.join("; ") : null;
+}
+
+function MedicationItem({ m }: { m: EntrySummary }) {
+  const dose = medicationDose(m.detail);
+  return (
+    <li class="med" data-testid="discharge-medication">
+      <strong class="med__name">{m.title ?? m.reference}</strong>
+      <span class="med__dose">{dose ?? "Dose not recorded"}</span>
+      {m.status && <span class="med__status muted">Status: {m.status}</span>}
+    </li>
+  );
+}
+
+function SectionView({ s, level, skip }: { s: Section; level: number; skip: ReadonlySet<string> }) {
   const html = useMemo(() => (s.html ? sanitizeNarrative(s.html) : null), [s.html]);
+  const entries = s.entries.filter((e) => !skip.has(e.reference));
+  const skipped = s.entries.length - entries.length;
   const H = (level <= 3 ? "h3" : level === 4 ? "h4" : "h5") as "h3" | "h4" | "h5";
   return (
     <section class="reader__section" data-testid="discharge-section">
       <H>{s.title ?? "Untitled section"}</H>
       {/* Sanitised XHTML from the core, re-checked by sanitizeNarrative. */}
       {html && <div class="narrative" dangerouslySetInnerHTML={{ __html: html }} />}
-      {s.entries.length > 0 && (
+      {!html && skipped > 0 && <p class="muted">See Medications on discharge below.</p>}
+      {entries.length > 0 && (
         <ul class="entries">
-          {s.entries.map((e, i) => (
+          {entries.map((e, i) => (
             <li key={i}>
               <Entry e={e} />
             </li>
@@ -135,7 +163,7 @@ function SectionView({ s, level }: { s: Section; level: number }) {
         </ul>
       )}
       {s.sections.map((c, i) => (
-        <SectionView key={i} s={c} level={level + 1} />
+        <SectionView key={i} s={c} level={level + 1} skip={skip} />
       ))}
     </section>
   );

@@ -11,10 +11,12 @@ interface Props {
   demo: boolean;
   busy: boolean;
   onOpen: (nhs: string) => void;
+  /** NHS number to show in the field at start (e.g. from the launch URL). */
+  initial?: string | null;
 }
 
-export function Lookup({ demo, busy, onOpen }: Props) {
-  const [value, setValue] = useState("");
+export function Lookup({ demo, busy, onOpen, initial }: Props) {
+  const [value, setValue] = useState(() => (initial ? formatNhsAsTyped(initial) : ""));
   const [error, setError] = useState<string | null>(null);
 
   const submit = (e: Event) => {

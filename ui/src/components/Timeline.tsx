@@ -1,6 +1,7 @@
 import type { RefObject } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { EventKind, TimelineEvent } from "../bindings";
+import { DATE_INPUT_HINT, formatDate, parseDateInput } from "../lib/dates";
 import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
 import { useVirtualRows } from "./VirtualList";
 
@@ -25,17 +26,94 @@ export function KindBadge({ kind }: { kind: EventKind }) {
 
 export function SourceBadge({ source, kind }: { source: string; kind: string }) {
   return (
-    <span class={`badge badge--source badge--src-${kind.replace(/[^a-z-]/g, "")}`}>
-      {source} <span class="badge__sub">{sourceKindLabel(kind)}</span>
+    <span class={`badge badge--source badge--src-${kind.replace(/[^a-z-]/g, "")}`} title={`${source} (${sourceKindLabel(kind)})`}>
+      {source} <span class="badge__sub">({sourceKindLabel(kind)})</span>
     </span>
   );
 }
 
 let idSeq = 0;
 
+declare global {
+  interface Window {
+    /** `Date.now()` when the timeline first painted a row (startup benchmark). */
+    __crossviewTimelinePaint?: number;
+  }
+}
+
+let paintMarked = false;
+
+/** Set `window.__crossviewTimelinePaint` once per app run, after the frame with rows is painted. */
+export function markFirstPaint() {
+  if (paintMarked || typeof window === "undefined") return;
+  paintMarked = true;
+  const raf = window.requestAnimationFrame?.bind(window) ?? ((cb: FrameRequestCallback) => setTimeout(() => cb(Date.now()), 16));
+  raf(() => raf(() => (window.__crossviewTimelinePaint = Date.now())));
+}
+
+interface DateFieldState {
+  text: string;
+  /** Shown once the user leaves the field (or presses Enter) with an invalid date. */
+  error: string | null;
+}
+
+const EMPTY_DATE: DateFieldState = { text: "", error: null };
+
+function DateField({
+  id,
+  label,
+  hintId,
+  field,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  hintId: string;
+  field: DateFieldState;
+  onChange: (f: DateFieldState) => void;
+}) {
+  const commit = (text: string) => {
+    if (!text.trim()) return onChange({ text: "", error: null });
+    const p = parseDateInput(text);
+    onChange(p.ok ? { text: formatDate(p.iso), error: null } : { text, error: p.message });
+  };
+  return (
+    <span class="date-field">
+      <label for={id} class="filters__label">
+        {label}
+      </label>
+      <input
+        id={id}
+        class="input input--date"
+        type="text"
+        inputMode="text"
+        autoComplete="off"
+        spellcheck={false}
+        placeholder="dd-Mmm-yyyy"
+        data-testid={`date-${label.toLowerCase()}`}
+        value={field.text}
+        aria-invalid={field.error ? "true" : "false"}
+        aria-describedby={field.error ? `${hintId} ${id}-error` : hintId}
+        onInput={(e) => {
+          const text = (e.currentTarget as HTMLInputElement).value;
+          // Keep an earlier error visible until the text becomes valid.
+          const p = text.trim() ? parseDateInput(text) : null;
+          onChange({ text, error: field.error && p && !p.ok ? field.error : null });
+        }}
+        onChange={(e) => commit((e.currentTarget as HTMLInputElement).value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit((e.currentTarget as HTMLInputElement).value);
+        }}
+      />
+    </span>
+  );
+}
+
 export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props) {
   const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const [from, setFrom] = useState<DateFieldState>(EMPTY_DATE);
+  const [to, setTo] = useState<DateFieldState>(EMPTY_DATE);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [uid] = useState(() => `tl${++idSeq}`);
 
@@ -62,6 +140,22 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
     if (selectedIndex >= 0) scrollToIndex(selectedIndex);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedIndex]);
+
+  const setDate = (which: "from" | "to", f: DateFieldState) => {
+    (which === "from" ? setFrom : setTo)(f);
+    const parsed = f.text.trim() ? parseDateInput(f.text) : null;
+    update({ [which]: parsed?.ok ? parsed.iso : "" });
+  };
+  const clearAll = () => {
+    setFilters(EMPTY_FILTERS);
+    setFrom(EMPTY_DATE);
+    setTo(EMPTY_DATE);
+  };
+  const dateErrors: { id: string; message: string }[] = [];
+  if (from.error) dateErrors.push({ id: `${uid}-from-error`, message: `From date: ${from.error}` });
+  if (to.error) dateErrors.push({ id: `${uid}-to-error`, message: `To date: ${to.error}` });
+  if (!from.error && !to.error && filters.from && filters.to && filters.from > filters.to)
+    dateErrors.push({ id: `${uid}-range-error`, message: "The From date must be the same as or before the To date" });
 
   const update = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
   const toggleKind = (k: EventKind) =>
@@ -119,7 +213,13 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
 
   const rowId = (i: number) => `${uid}-row-${i}`;
   const activeRendered = selectedIndex >= 0 && items.some((it) => it.index === selectedIndex);
-  const filtering = isFiltering(filters);
+  const filtering = isFiltering(filters) || !!from.text || !!to.text;
+
+  // Startup benchmark marker: the first time any row is painted in this app run.
+  const hasRows = items.length > 0;
+  useEffect(() => {
+    if (hasRows) markFirstPaint();
+  }, [hasRows]);
 
   return (
     <section class="timeline" aria-labelledby={`${uid}-h`}>
@@ -141,32 +241,39 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
             value={filters.text}
             onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
           />
-          <label for={`${uid}-from`} class="filters__label">
-            From
-          </label>
-          <input
+          <DateField
             id={`${uid}-from`}
-            class="input input--date"
-            type="date"
-            value={filters.from}
-            onInput={(e) => update({ from: (e.currentTarget as HTMLInputElement).value })}
+            label="From"
+            hintId={`${uid}-date-hint`}
+            field={from}
+            onChange={(f) => setDate("from", f)}
           />
-          <label for={`${uid}-to`} class="filters__label">
-            To
-          </label>
-          <input
+          <DateField
             id={`${uid}-to`}
-            class="input input--date"
-            type="date"
-            value={filters.to}
-            onInput={(e) => update({ to: (e.currentTarget as HTMLInputElement).value })}
+            label="To"
+            hintId={`${uid}-date-hint`}
+            field={to}
+            onChange={(f) => setDate("to", f)}
           />
+          <span id={`${uid}-date-hint`} class="filters__hint">
+            {DATE_INPUT_HINT}
+          </span>
           {filtering && (
-            <button type="button" class="button button--link" onClick={() => setFilters(EMPTY_FILTERS)}>
+            <button type="button" class="button button--link" onClick={clearAll}>
               Clear filters
             </button>
           )}
         </div>
+        {dateErrors.length > 0 && (
+          <div class="filters__errors" data-testid="date-error" role="alert">
+            {dateErrors.map((m) => (
+              <p key={m.id} id={m.id} class="error-message">
+                <span class="visually-hidden">Error: </span>
+                {m.message}
+              </p>
+            ))}
+          </div>
+        )}
         <div class="filters__row" role="group" aria-label="Kind">
           <span class="filters__label" aria-hidden="true">
             Kind
@@ -251,8 +358,10 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
                     {e.entered_in_error && <span class="badge badge--eie">ENTERED IN ERROR</span>}
                     <span class="row__title-text">{e.title}</span>
                   </span>
-                  <span class="row__status">{e.status ?? ""}</span>
-                  <SourceBadge source={e.source} kind={e.source_kind} />
+                  <span class="row__meta">
+                    <span class="row__status">{e.status ?? ""}</span>
+                    <SourceBadge source={e.source} kind={e.source_kind} />
+                  </span>
                 </div>
               );
             })}

@@ -114,3 +114,51 @@ export function dateSpan(date: string | null): [string, string] | null {
   if (!d) return [`${y}-${mo}-01`, `${y}-${mo}-31`];
   return [`${y}-${mo}-${d}`, `${y}-${mo}-${d}`];
 }
+
+/** Example shown next to date inputs. */
+export const DATE_INPUT_HINT = "e.g. 01-Jan-2024";
+
+export type DateInput = { ok: true; iso: string } | { ok: false; message: string };
+
+const MONTH_INDEX: Record<string, number> = {};
+MONTHS.forEach((m, i) => (MONTH_INDEX[m.toLowerCase()] = i + 1));
+["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"].forEach(
+  (m, i) => (MONTH_INDEX[m] = i + 1),
+);
+MONTH_INDEX.sept = 9;
+
+function isoIfReal(y: number, m: number, d: number): string | null {
+  if (!(y >= 1000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1)) return null;
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (d > days) return null;
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+/**
+ * Parse a date typed by a clinician. Accepts `dd-Mmm-yyyy` (NHS display form;
+ * month name any case, full or short, separated by `-`, `/`, `.` or spaces),
+ * `dd/mm/yyyy` (UK day-first; `-` and `.` also accepted) and ISO `yyyy-mm-dd`.
+ * Two-digit years are refused (ambiguous). Returns the ISO calendar date.
+ */
+export function parseDateInput(input: string): DateInput {
+  const s = input.trim();
+  const bad: DateInput = { ok: false, message: `Enter a real date, ${DATE_INPUT_HINT}` };
+  if (!s) return { ok: false, message: "Enter a date" };
+  let y: number, mo: number, d: number;
+  let m = /^(\d{1,2})[-/.\s]+([A-Za-z]{3,9})[-/.\s]+(\d+)$/.exec(s);
+  if (m) {
+    const month = MONTH_INDEX[m[2].toLowerCase()];
+    if (!month) return bad;
+    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${DATE_INPUT_HINT}` };
+    [d, mo, y] = [+m[1], month, +m[3]];
+  } else if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) {
+    [y, mo, d] = [+m[1], +m[2], +m[3]];
+  } else if ((m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d+)$/.exec(s))) {
+    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${DATE_INPUT_HINT}` };
+    [d, mo, y] = [+m[1], +m[2], +m[3]];
+  } else {
+    return bad;
+  }
+  const iso = isoIfReal(y, mo, d);
+  return iso ? { ok: true, iso } : bad;
+}

@@ -49,3 +49,25 @@ export function validateNhs(input: string): NhsValidation {
   if (check === null || check !== Number(d[9])) return { ok: false, message: MSG_CHECK };
   return { ok: true, digits: d };
 }
+
+/**
+ * The patient named in the page's fragment (`#nhs=9990000018`), as the desktop
+ * shell passes it when launched in a patient's context; null when absent or invalid.
+ */
+export function nhsFromHash(hash: string): string | null {
+  const h = hash.replace(/^#/, "");
+  let value: string | null = null;
+  for (const part of h.split("&")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i) === "nhs") {
+      try {
+        value = decodeURIComponent(part.slice(i + 1));
+      } catch {
+        return null;
+      }
+    }
+  }
+  if (value === null) return null;
+  const v = validateNhs(value);
+  return v.ok ? v.digits : null;
+}

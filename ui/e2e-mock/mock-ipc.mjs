@@ -1,0 +1,79 @@
+/**
+ * Runs in the page (via page.addInitScript) before the app: a stand-in for the
+ * Tauri IPC that @tauri-apps/api/core uses (`window.__TAURI_INTERNALS__`).
+ * `invoke(cmd, args)` answers from `data`; a `Channel` argument (sync progress)
+ * is fed messages through the callback it registered with `transformCallback`,
+ * in the `{ index, message }` / `{ index, end }` shape the real IPC uses.
+ * Every call is recorded in `window.__mock.calls`.
+ */
+export function installMockIpc(data) {
+  const callbacks = new Map();
+  let nextId = 1;
+  const mock = { calls: [], saved: null, scenario: data.scenario, opens: 0 };
+  window.__mock = mock;
+  const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+  const clone = (v) => JSON.parse(JSON.stringify(v));
+  const fail = (code, message) => Promise.reject({ code, message });
+
+  const internals = {
+    transformCallback(cb, once = false) {
+      const id = nextId++;
+      callbacks.set(id, (payload) => {
+        if (once) callbacks.delete(id);
+        return cb(payload);
+      });
+      return id;
+    },
+    unregisterCallback(id) {
+      callbacks.delete(id);
+    },
+    runCallback(id, payload) {
+      const cb = callbacks.get(id);
+      if (cb) cb(payload);
+    },
+    callbacks,
+    convertFileSrc: (p) => p,
+    metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
+    async invoke(cmd, args = {}) {
+      mock.calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
+      switch (cmd) {
+        case "app_info":
+          return { demo: false };
+        case "open_patient": {
+          if (args.nhs !== data.nhs) return fail("Internal", "No such patient in the mock");
+          mock.opens++;
+          await delay(20);
+          // The first open shows the cache; after a sync the scenario's outcome.
+          return clone(mock.opens === 1 ? data.cacheView : data.view);
+        }
+        case "sync_patient": {
+          const channelId = args.progress && args.progress.id;
+          let index = 0;
+          for (const message of data.syncMessages) {
+            await delay(data.syncDelay);
+            internals.runCallback(channelId, { index: index++, message: clone(message) });
+          }
+          internals.runCallback(channelId, { index, end: true });
+          return { nhs_number: args.nhs, endpoints: data.syncMessages.filter((m) => m.event === "finished").map((m) => m.outcome) };
+        }
+        case "resource_json":
+          return JSON.stringify({ resourceType: args.resourceType, id: args.id }, null, 2);
+        case "discharge":
+          return clone(data.discharge);
+        case "list_endpoints":
+          return clone(data.endpoints);
+        case "test_endpoint":
+          await delay(30);
+          return clone(data.connectionOk);
+        case "save_endpoints":
+          mock.saved = clone(args.endpoints);
+          return null;
+        case "demo_set_online":
+          return null;
+        default:
+          return fail("Internal", `Unknown command ${cmd}`);
+      }
+    },
+  };
+  window.__TAURI_INTERNALS__ = internals;
+}
