@@ -287,6 +287,18 @@ async fn clinician_journey_in_the_real_webview() {
     );
     assert!(reader.contains("GP to review medication"), "{reader}");
     screenshot(&c, "04-discharge-summary").await;
+    // The PDF attachment is rendered inside the app (pdf.js on a canvas), from inline data.
+    wait_js(
+        &c,
+        "const cv = document.querySelector('[data-testid=discharge-reader] canvas.pdf__page'); if (!cv || cv.width === 0) return false; \
+         const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data; \
+         for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0 && d[i] < 128) { cv.scrollIntoView(); return true; } } return false;",
+        "a PDF page with text drawn on it",
+    )
+    .await;
+    let pdf_error = count(&c, "[data-testid=discharge-reader] .error-message").await;
+    assert_eq!(pdf_error, 0, "no attachment failed to display");
+    screenshot(&c, "04b-discharge-pdf").await;
 
     // 4. One demo trust stops; a re-sync keeps its cached entries, marked stale.
     let before = count(&c, "[data-testid=timeline-row]").await;

@@ -343,8 +343,12 @@ impl Builder<'_> {
             "resourceType": "DocumentReference", "id": doc, "status": "current", "docStatus": "final",
             "type": cc(SNOMED, "373942005", "Discharge summary"),
             "subject": subject, "date": iso(end), "author": [org], "description": "Discharge summary",
-            "content": [{"attachment": {"contentType": "text/plain", "language": "en-GB",
-                "data": base64_encode(text.as_bytes()), "title": "Discharge summary", "creation": iso(end)}}],
+            "content": [
+                {"attachment": {"contentType": "text/plain", "language": "en-GB",
+                    "data": base64_encode(text.as_bytes()), "title": "Discharge summary", "creation": iso(end)}},
+                {"attachment": {"contentType": "application/pdf", "language": "en-GB",
+                    "data": base64_encode(&one_page_pdf(&["Discharge summary (synthetic demo data)", &text])), "title": "Discharge summary (PDF)", "creation": iso(end)}}
+            ],
             "context": {"encounter": [{"reference": format!("Encounter/{enc}")}], "period": {"start": iso(start), "end": iso(end)}}
         }));
     }
@@ -389,6 +393,58 @@ impl Builder<'_> {
             "serviceProvider": org
         }));
     }
+}
+
+/// A one-page PDF with lines of Helvetica text, so the demo exercises the in-app PDF viewer.
+pub fn one_page_pdf(lines: &[&str]) -> Vec<u8> {
+    let escape = |t: &str| {
+        t.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
+    let mut content = String::from("BT /F1 12 Tf 56 780 Td 16 TL\n");
+    for l in lines {
+        // Long lines are wrapped at about 90 characters so they stay on the page.
+        let mut line = String::new();
+        for word in l.split(' ') {
+            if line.len() + word.len() > 90 {
+                content.push_str(&format!("({}) Tj T*\n", escape(&line)));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        content.push_str(&format!("({}) Tj T*\n", escape(&line)));
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for off in offsets {
+        pdf.push_str(&format!("{off:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.into_bytes()
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
@@ -605,5 +661,27 @@ mod tests {
         }
         let total: usize = a.iter().map(|s| s.resources.len()).sum();
         assert!(total > 500, "{total}");
+    }
+
+    #[test]
+    fn the_demo_pdf_has_a_correct_cross_reference_table() {
+        let pdf = String::from_utf8(one_page_pdf(&["Line (one)", "a\\b"])).unwrap();
+        assert!(pdf.starts_with("%PDF-1.4\n") && pdf.ends_with("%%EOF\n"));
+        let xref: usize = pdf.lines().rev().nth(1).unwrap().parse().unwrap();
+        assert!(pdf[xref..].starts_with("xref\n"));
+        let offsets: Vec<usize> = pdf[xref..]
+            .lines()
+            .skip(3)
+            .take(5)
+            .map(|l| l[..10].parse().unwrap())
+            .collect();
+        for (i, off) in offsets.iter().enumerate() {
+            assert!(
+                pdf[*off..].starts_with(&format!("{} 0 obj", i + 1)),
+                "object {} at {off}",
+                i + 1
+            );
+        }
+        assert!(pdf.contains("(Line \\(one\\)) Tj"), "parentheses escaped");
     }
 }

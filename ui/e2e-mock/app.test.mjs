@@ -56,6 +56,7 @@ async function openPage(scenario = "ok", { hash = "", axe = false, width = 1280,
     discharge: fx.discharge,
     endpoints: fx.endpoints,
     connectionOk: fx.connectionOk,
+    patientSearch: fx.patientSearch,
   });
   if (axe) await page.addInitScript({ path: AXE });
   await page.goto(`${server.url}index.html${hash}`);
@@ -239,6 +240,39 @@ describe("Crossview UI with mocked IPC", () => {
     await t.done();
   });
 
+  it("searches by family name and date of birth and opens the chosen patient", async () => {
+    const t = await openPage();
+    const { page } = t;
+    await page.getByTestId("name-search-toggle").click();
+    await page.getByLabel("Family name", { exact: true }).fill("Nobody");
+    await page.getByLabel("Date of birth", { exact: true }).fill("1/1/1900");
+    await page.getByTestId("name-search-submit").click();
+    assert.equal(await page.getByTestId("name-search-empty").innerText(), "No patients found");
+    await page.getByTestId("dob-input").fill("02-mar-48");
+    await page.getByTestId("name-search-submit").click();
+    assert.match(await page.getByTestId("dob-error").innerText(), /Enter the year with 4 digits, e\.g\. 14-Jul-1945/);
+    await page.getByTestId("family-input").fill("Ashworth");
+    await page.getByTestId("dob-input").fill("02/03/1948");
+    await page.getByTestId("name-search-submit").click();
+    await page.getByTestId("name-search-result").first().waitFor();
+    const rows = await page.getByTestId("name-search-result").allInnerTexts();
+    assert.equal(rows.length, 2);
+    assert.match(rows[0].replace(/\s+/g, " "), /^ASHWORTH, Ada Born 02-Mar-1948 Gender Female NHS No\. 999 000 0018 \(sources: Meadow Lane Surgery, Riverside University Hospitals\)$/);
+    assert.match(await page.getByTestId("name-search-failure").innerText(), /Northgate Mental Health Trust: The server did not answer within 20 seconds \(EndpointTimeout\)/);
+    assert.match(await page.getByRole("status").filter({ hasText: "found" }).innerText(), /2 patients found/);
+    await t.shot("08-name-search");
+    await page.getByRole("button", { name: /ASHWORTH, Ada/ }).click();
+    await page.getByTestId("banner").waitFor();
+    assert.equal(await page.getByTestId("nhs-input").inputValue(), "999 000 0018");
+    assert.equal(await page.getByTestId("name-search-toggle").getAttribute("aria-expanded"), "false", "collapsed once a patient is opened");
+    const calls = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd !== "app_info"));
+    const search = calls.filter((c) => c.cmd === "find_patients").map((c) => c.args);
+    assert.deepEqual(search, [{ family: "Nobody", birthDate: "1900-01-01" }, { family: "Ashworth", birthDate: "1948-03-02" }]);
+    const after = calls.map((c) => c.cmd).filter((c) => c !== "find_patients");
+    assert.deepEqual(after.slice(0, 2), ["open_patient", "sync_patient"], "cache first, then sync");
+    await t.done();
+  });
+
   it("endpoints: add, test and save", async () => {
     const t = await openPage();
     const { page } = t;
@@ -274,6 +308,12 @@ describe("Crossview UI with mocked IPC", () => {
       assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
     };
     await check("lookup");
+    await page.getByTestId("name-search-toggle").click();
+    await page.getByTestId("family-input").fill("Ashworth");
+    await page.getByTestId("dob-input").fill("02-Mar-1948");
+    await page.getByTestId("name-search-submit").click();
+    await page.getByTestId("name-search-failure").waitFor();
+    await check("name search results");
     await openPatient(page);
     await page.getByTestId("timeline-row").first().click();
     await check("record with detail panel");

@@ -196,3 +196,12 @@ export const connectionOk = {
     ["Composition", true],
   ],
 };
+
+/** `find_patients` answers: Ada from two sources, another match, and one source that failed. */
+export const patientSearch = {
+  matches: [
+    { nhs_number: NHS, family: "Ashworth", given: "Ada", birth_date: "1948-03-02", gender: "female", sources: [MLS, RUH] },
+    { nhs_number: "9990000026", family: "Ashworth", given: "Albert", birth_date: "1948-03-02", gender: "male", sources: [NAS] },
+  ],
+  failures: [[NMH, { code: "EndpointTimeout", message: "The server did not answer within 20 seconds" }]],
+};

@@ -56,6 +56,13 @@ export function installMockIpc(data) {
           internals.runCallback(channelId, { index, end: true });
           return { nhs_number: args.nhs, endpoints: data.syncMessages.filter((m) => m.event === "finished").map((m) => m.outcome) };
         }
+        case "find_patients": {
+          if (!String(args.family ?? "").trim()) return fail("ConfigInvalid", "Enter a family name");
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(String(args.birthDate))) return fail("ConfigInvalid", "Date of birth must be yyyy-mm-dd");
+          await delay(20);
+          const hit = String(args.family).trim().toLowerCase() === "ashworth" && args.birthDate === "1948-03-02";
+          return hit ? clone(data.patientSearch) : { matches: [], failures: [] };
+        }
         case "resource_json":
           return JSON.stringify({ resourceType: args.resourceType, id: args.id }, null, 2);
         case "discharge":

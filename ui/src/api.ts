@@ -9,6 +9,7 @@ import type {
   DischargeView,
   EndpointSettings,
   ErrorCode,
+  PatientSearch,
   PatientView,
   Progress,
   SyncReport,
@@ -44,6 +45,10 @@ export type ResourceRef = { nhs: string; source: string; resourceType: string; i
 export const appInfo = () => call<AppInfo>("app_info");
 
 export const openPatient = (nhs: string) => call<PatientView>("open_patient", { nhs });
+
+/** Patients matching a family name and date of birth (`yyyy-mm-dd`) at every source. */
+export const findPatients = (family: string, birthDate: string) =>
+  call<PatientSearch>("find_patients", { family, birthDate });
 
 export function syncPatient(nhs: string, onProgress: (p: Progress) => void): Promise<SyncReport> {
   const progress = new Channel<Progress>();

@@ -6,6 +6,7 @@ vi.mock("../src/api", () => ({
   appInfo: vi.fn(),
   openPatient: vi.fn(),
   syncPatient: vi.fn(),
+  findPatients: vi.fn(),
   resourceJson: vi.fn(),
   discharge: vi.fn(),
   listEndpoints: vi.fn(),

@@ -5,6 +5,11 @@ import { nhsFromHash } from "../src/lib/nhs";
 const ok = (iso: string) => ({ ok: true, iso });
 
 describe("parseDateInput", () => {
+  it("quotes the caller's example in its messages", () => {
+    expect(parseDateInput("31/02/1948", "e.g. 14-Jul-1945")).toEqual({ ok: false, message: "Enter a real date, e.g. 14-Jul-1945" });
+    expect(parseDateInput("31/02/1948")).toEqual({ ok: false, message: "Enter a real date, e.g. 01-Jan-2024" });
+  });
+
   it("accepts the NHS display form dd-Mmm-yyyy in any case", () => {
     expect(parseDateInput("01-Jan-2024")).toEqual(ok("2024-01-01"));
     expect(parseDateInput("1-jan-2024")).toEqual(ok("2024-01-01"));

@@ -2,7 +2,8 @@ import type { Banner as BannerData } from "../bindings";
 import { formatAge, formatDate, NOT_KNOWN } from "../lib/dates";
 import { formatNhs } from "../lib/nhs";
 
-function gender(g: string | null): string {
+/** `Female`, `Male`, …; `Not known` when absent or unknown. */
+export function formatGender(g: string | null): string {
   if (!g) return NOT_KNOWN;
   const s = g.trim();
   if (!s || s.toLowerCase() === "unknown") return NOT_KNOWN;
@@ -37,7 +38,7 @@ export function Banner({ banner, now }: { banner: BannerData; now?: Date }) {
           </div>
           <div>
             <dt>Gender</dt>
-            <dd>{gender(banner.gender)}</dd>
+            <dd>{formatGender(banner.gender)}</dd>
           </div>
           <div>
             <dt>NHS No.</dt>

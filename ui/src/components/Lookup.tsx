@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { formatNhsAsTyped, validateNhs } from "../lib/nhs";
+import { NameSearch } from "./NameSearch";
 
 export const DEMO_PATIENTS = [
   { nhs: "9990000018", label: "999 000 0018", name: "ASHWORTH, Ada" },
@@ -18,6 +19,8 @@ interface Props {
 export function Lookup({ demo, busy, onOpen, initial }: Props) {
   const [value, setValue] = useState(() => (initial ? formatNhsAsTyped(initial) : ""));
   const [error, setError] = useState<string | null>(null);
+  // The name search is collapsed once a patient is opened, leaving room for the record.
+  const [searchOpen, setSearchOpen] = useState(false);
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -27,60 +30,65 @@ export function Lookup({ demo, busy, onOpen, initial }: Props) {
       return;
     }
     setError(null);
+    setSearchOpen(false);
     onOpen(v.digits);
   };
 
   const pick = (nhs: string) => {
     setValue(formatNhsAsTyped(nhs));
     setError(null);
+    setSearchOpen(false);
     onOpen(nhs);
   };
 
   return (
-    <form class="lookup" onSubmit={submit} role="search" aria-label="Find a patient" noValidate>
-      <div class={error ? "field field--error" : "field"}>
-        <label for="nhs-input">NHS number</label>
-        {error && (
-          <p id="nhs-error" class="error-message" data-testid="nhs-error" role="alert">
-            <span class="visually-hidden">Error: </span>
-            {error}
-          </p>
-        )}
-        <div class="lookup__row">
-          <input
-            id="nhs-input"
-            data-testid="nhs-input"
-            class="input input--nhs"
-            type="text"
-            inputMode="numeric"
-            autoComplete="off"
-            spellcheck={false}
-            placeholder="999 000 0018"
-            value={value}
-            aria-invalid={error ? "true" : "false"}
-            aria-describedby={error ? "nhs-error" : undefined}
-            onInput={(e) => {
-              const formatted = formatNhsAsTyped((e.currentTarget as HTMLInputElement).value);
-              (e.currentTarget as HTMLInputElement).value = formatted;
-              setValue(formatted);
-            }}
-          />
-          <button type="submit" class="button" data-testid="nhs-submit" disabled={busy}>
-            Open record
-          </button>
-        </div>
-      </div>
-      {demo && (
-        <div class="quick-picks" role="group" aria-label="Demo patients">
-          <span class="quick-picks__label">Demo patients</span>
-          {DEMO_PATIENTS.map((p) => (
-            <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
-              {p.label}
-              {p.name ? ` (${p.name})` : ""}
+    <div class="lookup-area">
+      <form class="lookup" onSubmit={submit} role="search" aria-label="Find a patient" noValidate>
+        <div class={error ? "field field--error" : "field"}>
+          <label for="nhs-input">NHS number</label>
+          {error && (
+            <p id="nhs-error" class="error-message" data-testid="nhs-error" role="alert">
+              <span class="visually-hidden">Error: </span>
+              {error}
+            </p>
+          )}
+          <div class="lookup__row">
+            <input
+              id="nhs-input"
+              data-testid="nhs-input"
+              class="input input--nhs"
+              type="text"
+              inputMode="numeric"
+              autoComplete="off"
+              spellcheck={false}
+              placeholder="999 000 0018"
+              value={value}
+              aria-invalid={error ? "true" : "false"}
+              aria-describedby={error ? "nhs-error" : undefined}
+              onInput={(e) => {
+                const formatted = formatNhsAsTyped((e.currentTarget as HTMLInputElement).value);
+                (e.currentTarget as HTMLInputElement).value = formatted;
+                setValue(formatted);
+              }}
+            />
+            <button type="submit" class="button" data-testid="nhs-submit" disabled={busy}>
+              Open record
             </button>
-          ))}
+          </div>
         </div>
-      )}
-    </form>
+        {demo && (
+          <div class="quick-picks" role="group" aria-label="Demo patients">
+            <span class="quick-picks__label">Demo patients</span>
+            {DEMO_PATIENTS.map((p) => (
+              <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
+                {p.label}
+                {p.name ? ` (${p.name})` : ""}
+              </button>
+            ))}
+          </div>
+        )}
+      </form>
+      <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={pick} />
+    </div>
   );
 }

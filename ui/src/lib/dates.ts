@@ -139,22 +139,23 @@ function isoIfReal(y: number, m: number, d: number): string | null {
  * month name any case, full or short, separated by `-`, `/`, `.` or spaces),
  * `dd/mm/yyyy` (UK day-first; `-` and `.` also accepted) and ISO `yyyy-mm-dd`.
  * Two-digit years are refused (ambiguous). Returns the ISO calendar date.
+ * `hint` is the example quoted in error messages.
  */
-export function parseDateInput(input: string): DateInput {
+export function parseDateInput(input: string, hint: string = DATE_INPUT_HINT): DateInput {
   const s = input.trim();
-  const bad: DateInput = { ok: false, message: `Enter a real date, ${DATE_INPUT_HINT}` };
+  const bad: DateInput = { ok: false, message: `Enter a real date, ${hint}` };
   if (!s) return { ok: false, message: "Enter a date" };
   let y: number, mo: number, d: number;
   let m = /^(\d{1,2})[-/.\s]+([A-Za-z]{3,9})[-/.\s]+(\d+)$/.exec(s);
   if (m) {
     const month = MONTH_INDEX[m[2].toLowerCase()];
     if (!month) return bad;
-    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${DATE_INPUT_HINT}` };
+    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${hint}` };
     [d, mo, y] = [+m[1], month, +m[3]];
   } else if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s))) {
     [y, mo, d] = [+m[1], +m[2], +m[3]];
   } else if ((m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d+)$/.exec(s))) {
-    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${DATE_INPUT_HINT}` };
+    if (m[3].length !== 4) return { ok: false, message: `Enter the year with 4 digits, ${hint}` };
     [d, mo, y] = [+m[1], +m[2], +m[3]];
   } else {
     return bad;
