@@ -24,24 +24,33 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// The app and the WebKit helper processes it started.
-fn app_processes() -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        if comm.starts_with("crossview-deskt")
-            || comm.starts_with("WebKitWebProces")
-            || comm.starts_with("WebKitNetworkPr")
-        {
-            out.push((pid, comm));
-        }
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields after its closing parenthesis are fixed.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Every process descended from `root` (the WebDriver, which starts the app, which starts WebKit's).
+fn descendants(root: u32) -> Vec<u32> {
+    let all: Vec<u32> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse().ok())
+        .collect();
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(all.iter().copied().filter(|c| parent_of(*c) == Some(p)));
+        i += 1;
     }
+    out.remove(0);
     out
 }
 
@@ -69,6 +78,7 @@ fn main() {
         }
         let tmp = tempfile::tempdir().expect("tmp");
         let data = tmp.path().join("cache");
+        eprintln!("[startup] preparing a patient of ~{big} resources");
         let trusts = DemoTrusts::start(big, None).await.expect("demo trusts");
         let nhs = NhsNumber::parse(&crossview::demo::data::test_nhs_number(900)).expect("nhs");
         sync_patient(&trusts.endpoints(), &data, &nhs, Arc::new(NoProgress)).await.expect("sync");
@@ -83,6 +93,7 @@ fn main() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port");
         let mut driver = Command::new("WebKitWebDriver")
             .arg(format!("--port={port}"))
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -97,8 +108,16 @@ fn main() {
                 "webkitgtk:browserOptions".into(),
                 json!({"binary": app, "args": ["--automation", "--config", config_path.to_string_lossy(), "--data-dir", data.to_string_lossy(), "--nhs", nhs.as_str()]}),
             );
+            eprintln!("[startup] launching the app ({events} events cached)");
             let t0 = now_ms();
-            let c = ClientBuilder::rustls().expect("tls").capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("session");
+            let mut builder = ClientBuilder::rustls().expect("tls");
+            builder.capabilities(caps);
+            let url = format!("http://127.0.0.1:{port}");
+            let c = tokio::time::timeout(Duration::from_secs(60), builder.connect(&url))
+                .await
+                .expect("app started within 60 s")
+                .expect("session");
+            eprintln!("[startup] session up after {:.0} ms", now_ms() - t0);
             let start = Instant::now();
             let paint = loop {
                 let v = c.execute("return window.__crossviewTimelinePaint || null", vec![]).await.ok();
@@ -110,8 +129,8 @@ fn main() {
             };
             paints.push(paint - t0);
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let procs = app_processes();
-            pss.push(procs.iter().map(|(p, _)| pss_kib(*p)).sum::<u64>() as f64 / 1024.0);
+            let procs = descendants(driver.id());
+            pss.push(procs.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0);
             c.close().await.expect("close");
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
