@@ -22,9 +22,10 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     state.app.info()
 }
 
-/// The cached record for a patient (instant; no network).
+/// The cached record for a patient (instant; no network). Async so that reading a
+/// large record never blocks the window's main thread.
 #[tauri::command]
-pub fn open_patient(state: State<'_, AppState>, nhs: String) -> Res<PatientView> {
+pub async fn open_patient(state: State<'_, AppState>, nhs: String) -> Res<PatientView> {
     state.app.open_patient(&nhs)
 }
 
@@ -61,7 +62,7 @@ pub async fn find_patients(
 
 /// One cached resource exactly as its server sent it.
 #[tauri::command]
-pub fn resource_json(
+pub async fn resource_json(
     state: State<'_, AppState>,
     nhs: String,
     source: String,
@@ -72,7 +73,7 @@ pub fn resource_json(
 }
 
 #[tauri::command]
-pub fn discharge(
+pub async fn discharge(
     state: State<'_, AppState>,
     nhs: String,
     source: String,
