@@ -10,15 +10,8 @@ use std::process::Output;
 use crossview::config::Endpoint;
 use crossview::demo::DemoSource;
 
-pub const TIMELINE_TYPES: &[&str] = &[
-    "AllergyIntolerance",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Encounter",
-    "Composition",
-    "DocumentReference",
-    "Condition",
-];
+/// The types the timeline shows are exactly the types a sync searches.
+pub const TIMELINE_TYPES: &[&str] = crossview::sync::SEARCHED_TYPES;
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_crossview")
