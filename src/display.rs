@@ -6,6 +6,36 @@ use crate::timeline::date::{FhirDate, age_in_years, format_day};
 
 pub const NOT_KNOWN: &str = "Not known";
 
+/// Text from a server made harmless for a terminal: C0 and C1 control
+/// characters (line breaks and escape sequences included), DEL, and bidi
+/// overrides are shown as visible symbols (`␛`, `␊`, `<U+202E>`), never obeyed,
+/// so a record cannot rewrite the screen or disguise itself.
+pub fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(' '),
+            '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
+            '\u{7f}' => out.push('\u{2421}'),
+            '\u{80}'..='\u{9f}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("<U+{:04X}>", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Today in the UK (the date clinicians mean).
+pub fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}
+
 /// A source date in NHS form, or `Not known`.
 pub fn date_or_not_known(raw: Option<&str>) -> String {
     match raw {
@@ -57,6 +87,24 @@ mod tests {
         assert_eq!(born(Some("1945-07-14"), today), "Born 14-Jul-1945 (81y)");
         assert_eq!(born(None, today), "Born Not known");
         assert_eq!(born(Some("1967"), today), "Born 1967");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_overrides_are_made_visible() {
+        let hostile =
+            "Peanut\r\u{1b}[2KNo known allergies\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}\u{202e}lin\u{7f}";
+        let s = terminal_safe(hostile);
+        assert!(
+            s.chars()
+                .all(|c| c >= ' ' && c != '\u{7f}' && !('\u{80}'..='\u{9f}').contains(&c)),
+            "{s:?}"
+        );
+        assert!(s.contains("␍␛[2K"), "{s}");
+        assert!(
+            s.contains("<U+202E>") && s.contains("<U+009B>") && s.contains("␡"),
+            "{s}"
+        );
+        assert_eq!(terminal_safe("ASHWORTH, Ada"), "ASHWORTH, Ada");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Crossview core: pulls a patient's record from several FHIR endpoints into an
 //! offline SQLite cache and derives one timeline from it. No UI code lives here;
-//! the CLI and the desktop shell both call this library.
+//! the CLI and the desktop shell both call [`app::App`].
 
 pub mod app;
 pub mod banner;
@@ -12,6 +12,9 @@ pub mod error;
 pub mod fhir;
 pub mod narrative;
 pub mod nhs_number;
+pub mod patient_search;
+pub mod reconcile;
+pub mod sources;
 pub mod store;
 pub mod sync;
 pub mod timeline;

@@ -79,9 +79,10 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(None)
         .attribute_filter(|element, attribute, value| match (element, attribute) {
-            // Links only to places within the same narrative; images only inline.
-            ("a", "href") if !value.starts_with('#') => None,
-            ("img", "src") if !value.starts_with("data:image/") => None,
+            // Links only to an anchor of the same narrative; images only inline. What
+            // is removed is marked, so the reader says so instead of showing a dead link.
+            ("a", "href") if !is_internal_anchor(value) => Some(REMOVED_LINK.into()),
+            ("img", "src") if !is_inline_image(value) => Some(REMOVED_IMAGE.into()),
             _ => Some(value.into()),
         })
         .clean_content_tags(
@@ -94,9 +95,168 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Cleaned narrative, safe to place in the page.
+const REMOVED_LINK: &str = "#crossview-removed-link";
+const REMOVED_IMAGE: &str = "#crossview-removed-image";
+
+/// `#anchor` within the same narrative: nothing that could name a patient or a page.
+fn is_internal_anchor(href: &str) -> bool {
+    href.strip_prefix('#').is_some_and(|a| {
+        !a.is_empty()
+            && a.len() <= 64
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    })
+}
+
+fn is_inline_image(src: &str) -> bool {
+    let s = src.trim_start().to_ascii_lowercase();
+    ["data:image/png;", "data:image/jpeg;", "data:image/gif;"]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+/// Cleaned narrative, safe to place in the page. Links and images that were
+/// removed are replaced by a visible "[link removed]" / "[image removed]".
 pub fn sanitize(xhtml: &str) -> String {
-    CLEANER.clean(xhtml).to_string()
+    let clean = CLEANER.clean(xhtml).to_string();
+    mark_removed(&clean)
+}
+
+/// Replaces the markers left by the filter with visible words.
+fn mark_removed(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find('>') else {
+            out.push_str(tail);
+            return out;
+        };
+        let tag = &tail[..=end];
+        let is_a = tag.starts_with("<a>") || tag.starts_with("<a ");
+        // An external URL is dropped by the scheme check before our filter sees it:
+        // a link left with neither href nor name, or an image without src, lost it.
+        let link_removed = is_a
+            && (tag.contains(REMOVED_LINK) || (!tag.contains("href=") && !tag.contains("name=")));
+        let image_removed =
+            tag.starts_with("<img") && (tag.contains(REMOVED_IMAGE) || !tag.contains("src="));
+        if image_removed {
+            out.push_str("<span class=\"removed\">[image removed]</span>");
+        } else if link_removed {
+            // Keep the link's text, without the link; say the link was removed after it.
+            let body_end = tail[end + 1..].find("</a>").map(|j| end + 1 + j);
+            match body_end {
+                Some(j) => {
+                    out.push_str(&tail[end + 1..j]);
+                    out.push_str(" <span class=\"removed\">[link removed]</span>");
+                    rest = &tail[j + 4..];
+                    continue;
+                }
+                None => out.push_str("<span class=\"removed\">[link removed]</span>"),
+            }
+        } else {
+            out.push_str(tag);
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Sanitised narrative as plain text: block elements end lines, entities decoded.
+pub fn to_text(html: &str) -> String {
+    const BLOCK: &[&str] = &[
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "pre",
+        "blockquote",
+        "dt",
+        "dd",
+        "caption",
+        "hr",
+    ];
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find('>') else {
+            break;
+        };
+        let name: String = tail[1..end]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCK.contains(&name.as_str()) {
+            text.push('\n');
+        } else if name == "td" || name == "th" {
+            text.push(' ');
+        }
+        rest = &tail[end + 1..];
+    }
+    text.push_str(rest);
+    let decoded = decode_entities(&text);
+    decoded
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';').filter(|e| *e <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let entity = &tail[1..end];
+        let ch = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse::<u32>().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match ch {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -134,6 +294,34 @@ mod tests {
             assert!(!s.contains(bad), "{bad} survived: {s}");
         }
         assert!(s.contains("<p>text</p>"), "{s}");
+    }
+
+    #[test]
+    fn removed_links_and_images_are_said_to_be_removed() {
+        let s = sanitize(
+            r##"<div><a href="https://evil.example/x">the results</a><img src="https://evil.example/t.png" alt="x"/><a href="#nhs=9990000018">open</a></div>"##,
+        );
+        assert!(
+            s.contains("the results <span class=\"removed\">[link removed]</span>"),
+            "{s}"
+        );
+        assert!(s.contains("[image removed]"), "{s}");
+        assert!(!s.contains("evil") && !s.contains("nhs="), "{s}");
+        assert!(
+            s.contains("open <span class=\"removed\">[link removed]</span>"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn plain_text_keeps_lines_and_decodes_entities() {
+        let html = sanitize(
+            "<div><p>Ramipril &amp; amlodipine</p><ul><li>a &lt; b</li><li>caf&#233;</li></ul><table><tr><td>1</td><td>2</td></tr></table></div>",
+        );
+        assert_eq!(
+            super::to_text(&html),
+            "Ramipril & amlodipine\na < b\ncafé\n1 2"
+        );
     }
 
     #[test]

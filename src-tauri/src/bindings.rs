@@ -1,19 +1,60 @@
 //! TypeScript types for the UI, generated from the Rust types the commands
-//! exchange. `ui/src/bindings.ts` is this output, committed; a test fails when
-//! they drift (`UPDATE_BINDINGS=1 cargo test -p crossview-desktop` rewrites it).
+//! exchange, and the constants the UI shows (error codes and their plain-English
+//! meaning, source kind labels). `ui/src/bindings.ts` is this output,
+//! committed; a test fails when they drift (`UPDATE_BINDINGS=1 cargo test -p
+//! crossview-desktop` rewrites it).
 
 use ts_rs::{Config, TS};
 
 use crossview::app::{
-    AppInfo, ConnectionReport, EndpointSettings, PatientMatch, PatientSearch, PatientView,
+    AppInfo, Banner, BannerAllergies, BannerAllergy, ConnectionReport, DischargeRecord,
+    DischargeView, EndpointOutcome, EndpointSettings, PatientMatch, PatientSearch, PatientView,
+    Progress, RunOutcome, SourceStatus, Summary, SyncReport,
 };
-use crossview::banner::{AllergyState, Banner, BannerAllergy};
-use crossview::config::EndpointKind;
-use crossview::discharge::{Attachment, DischargeView, EntrySummary, Section};
-use crossview::error::{ErrorCode, UiError};
-use crossview::store::SourceStatus;
-use crossview::sync::{EndpointOutcome, Progress, SyncReport};
-use crossview::timeline::{Code, EventKind, TimelineEvent};
+use crossview::config::{EndpointKind, FhirVersionSetting};
+use crossview::discharge::{
+    Attachment, DocumentKind, DocumentLink, EncounterInfo, EntrySummary, Section,
+};
+use crossview::error::{ALL_CODES, ErrorCode, UiError};
+use crossview::fhir::FhirVersion;
+use crossview::reconcile::discharge_changes::{MedicationChange, MedicationChanges};
+use crossview::reconcile::terminology::NegationScope;
+use crossview::reconcile::{
+    AllergyEntry, AllergyGroup, AllergyStatus, AllergySummary, Difference, EntryRef, Flag,
+    FlagKind, MedicationSummary, MedicineEntry, MedicineGroup, MedicineStanding, MedicineState,
+    Negation, PatientSummary, Severity, SourceValue,
+};
+use crossview::sources::SourceGap;
+use crossview::store::SourceState;
+use crossview::timeline::{Code, EventKind, EventMark, TimelineEvent};
+
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// Constants the UI takes from the core instead of keeping its own copies.
+fn constants() -> String {
+    let codes: Vec<&str> = ALL_CODES.iter().map(|c| c.as_str()).collect();
+    let plain: serde_json::Map<String, serde_json::Value> = ALL_CODES
+        .iter()
+        .map(|c| (c.as_str().to_string(), c.plain_english().into()))
+        .collect();
+    let kinds: serde_json::Map<String, serde_json::Value> = EndpointKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), k.label().into()))
+        .collect();
+    format!(
+        "/** Every error code the core can return. */\n\
+         export const ERROR_CODES: readonly ErrorCode[] = {};\n\
+         /** What each error code means, in words a clinician understands. */\n\
+         export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {};\n\
+         /** The label shown beside a source's name for each kind of endpoint. */\n\
+         export const SOURCE_KIND_LABELS: Record<EndpointKind, string> = {};\n",
+        json(&codes),
+        json(&plain),
+        json(&kinds),
+    )
+}
 
 /// The whole bindings file.
 pub fn typescript() -> String {
@@ -23,21 +64,52 @@ pub fn typescript() -> String {
         ErrorCode::decl(&cfg),
         UiError::decl(&cfg),
         EventKind::decl(&cfg),
+        EndpointKind::decl(&cfg),
+        FhirVersion::decl(&cfg),
+        FhirVersionSetting::decl(&cfg),
+        RunOutcome::decl(&cfg),
+        SourceState::decl(&cfg),
+        EventMark::decl(&cfg),
         Code::decl(&cfg),
         TimelineEvent::decl(&cfg),
         SourceStatus::decl(&cfg),
+        SourceGap::decl(&cfg),
+        NegationScope::decl(&cfg),
+        EntryRef::decl(&cfg),
+        AllergyEntry::decl(&cfg),
+        AllergyGroup::decl(&cfg),
+        AllergyStatus::decl(&cfg),
+        Negation::decl(&cfg),
+        AllergySummary::decl(&cfg),
+        MedicineState::decl(&cfg),
+        MedicineStanding::decl(&cfg),
+        MedicineEntry::decl(&cfg),
+        MedicineGroup::decl(&cfg),
+        MedicationSummary::decl(&cfg),
+        FlagKind::decl(&cfg),
+        Severity::decl(&cfg),
+        Flag::decl(&cfg),
+        SourceValue::decl(&cfg),
+        Difference::decl(&cfg),
+        PatientSummary::decl(&cfg),
+        Summary::decl(&cfg),
         BannerAllergy::decl(&cfg),
-        AllergyState::decl(&cfg),
+        BannerAllergies::decl(&cfg),
         Banner::decl(&cfg),
         PatientView::decl(&cfg),
-        EndpointKind::decl(&cfg),
         EndpointOutcome::decl(&cfg),
         SyncReport::decl(&cfg),
         Progress::decl(&cfg),
         EntrySummary::decl(&cfg),
         Section::decl(&cfg),
         Attachment::decl(&cfg),
+        DocumentKind::decl(&cfg),
+        DocumentLink::decl(&cfg),
+        MedicationChange::decl(&cfg),
+        MedicationChanges::decl(&cfg),
         DischargeView::decl(&cfg),
+        EncounterInfo::decl(&cfg),
+        DischargeRecord::decl(&cfg),
         EndpointSettings::decl(&cfg),
         ConnectionReport::decl(&cfg),
         PatientMatch::decl(&cfg),
@@ -53,5 +125,7 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push('\n');
     }
+    out.push('\n');
+    out.push_str(&constants());
     out
 }

@@ -1,5 +1,5 @@
 //! Tauri commands: typed requests and responses, errors as `{code, message}`.
-//! Each only calls the core.
+//! Each one delegates to the core's `App`; no logic lives here.
 
 use std::sync::Arc;
 use tauri::State;
@@ -7,13 +7,11 @@ use tauri::ipc::Channel;
 
 use crossview::UiError;
 use crossview::app::{
-    App, AppInfo, ConnectionReport, EndpointSettings, PatientSearch, PatientView,
+    App, AppInfo, ConnectionReport, DischargeView, EndpointSettings, PatientSearch, PatientView,
+    Progress, ProgressSink, SyncReport,
 };
-use crossview::discharge::DischargeView;
-use crossview::error::ErrorCode;
-use crossview::sync::{Progress, ProgressSink, SyncReport};
 
-use crate::launch::AppState;
+use crate::state::AppState;
 
 type Res<T> = Result<T, UiError>;
 
@@ -89,6 +87,11 @@ pub fn list_endpoints(state: State<'_, AppState>) -> Vec<EndpointSettings> {
 }
 
 #[tauri::command]
+pub fn endpoint_defaults() -> EndpointSettings {
+    App::endpoint_defaults()
+}
+
+#[tauri::command]
 pub fn save_endpoints(state: State<'_, AppState>, endpoints: Vec<EndpointSettings>) -> Res<()> {
     state.app.save_endpoints(&endpoints)
 }
@@ -101,22 +104,5 @@ pub async fn test_endpoint(endpoint: EndpointSettings) -> ConnectionReport {
 /// Demo only: take a demo trust offline or bring it back.
 #[tauri::command]
 pub async fn demo_set_online(state: State<'_, AppState>, source: String, online: bool) -> Res<()> {
-    let mut demo = state.demo.lock().await;
-    let Some(trusts) = demo.as_mut() else {
-        return Err(UiError {
-            code: ErrorCode::ConfigInvalid,
-            message: "not running the demo".into(),
-        });
-    };
-    match trusts.set_online(&source, online).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(UiError {
-            code: ErrorCode::ConfigInvalid,
-            message: format!("no demo trust called \"{source}\""),
-        }),
-        Err(e) => Err(UiError {
-            code: ErrorCode::Internal,
-            message: e.to_string(),
-        }),
-    }
+    state.app.demo_set_online(&source, online).await
 }

@@ -2,17 +2,17 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
-use crossview::app::App;
-use crossview::config;
-use crossview::demo::DemoTrusts;
+use crossview::app::{App, AppOptions};
 
 use crate::commands;
+use crate::state::AppState;
 
 #[derive(Debug, Default, Clone)]
 pub struct Launch {
     pub demo: bool,
+    /// Demo only: start with every demo trust offline (what an outage looks like).
+    pub demo_offline: bool,
     pub data_dir: Option<PathBuf>,
     pub config: Option<PathBuf>,
     /// A patient to open at start (e.g. when another clinical system launches the viewer in context).
@@ -34,24 +34,27 @@ impl Launch {
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--demo" => l.demo = true,
+                "--demo-offline" => {
+                    l.demo = true;
+                    l.demo_offline = true;
+                }
                 "--data-dir" => l.data_dir = args.next().map(PathBuf::from),
                 "--config" => l.config = args.next().map(PathBuf::from),
                 "--nhs" => l.nhs = args.next(),
                 _ => {}
             }
         }
-        l.data_dir = l
-            .data_dir
-            .or_else(|| std::env::var_os(config::DATA_DIR_ENV).map(PathBuf::from));
         l
     }
-}
 
-/// Shared state behind the commands.
-pub struct AppState {
-    pub app: Arc<App>,
-    /// The built-in demo trusts, when running with `--demo`.
-    pub demo: Mutex<Option<DemoTrusts>>,
+    fn options(&self) -> AppOptions {
+        AppOptions {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            demo: self.demo,
+            demo_offline: self.demo_offline,
+        }
+    }
 }
 
 /// Registers state and commands on a builder (the real app and `tauri::test` both use this).
@@ -59,30 +62,14 @@ pub fn build_app<R: tauri::Runtime>(
     builder: tauri::Builder<R>,
     launch: &Launch,
 ) -> Result<tauri::Builder<R>, String> {
-    let state = if launch.demo {
-        let trusts = tauri::async_runtime::block_on(DemoTrusts::start(0, None))
-            .map_err(|e| format!("cannot start the demo trusts: {e}"))?;
-        let dir = match &launch.data_dir {
-            Some(d) => d.clone(),
-            None => config::data_dir(None, None)
-                .map_err(|e| e.to_string())?
-                .join("demo"),
-        };
-        AppState {
-            app: Arc::new(App::with_endpoints(trusts.endpoints(), dir, true)),
-            demo: Mutex::new(Some(trusts)),
-        }
-    } else {
-        let path = config::config_path(launch.config.as_deref()).map_err(|e| e.to_string())?;
-        AppState {
-            app: Arc::new(
-                App::from_config(path, launch.data_dir.clone()).map_err(|e| e.to_string())?,
-            ),
-            demo: Mutex::new(None),
-        }
-    };
+    let app = App::open(&launch.options()).map_err(|e| e.message)?;
+    if launch.demo {
+        // The demo trusts run from the start, so one can be taken offline before any sync.
+        tauri::async_runtime::block_on(app.demo_start())
+            .map_err(|e| format!("cannot start the demo trusts: {}", e.message))?;
+    }
     Ok(builder
-        .manage(state)
+        .manage(AppState { app: Arc::new(app) })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::open_patient,
@@ -91,6 +78,7 @@ pub fn build_app<R: tauri::Runtime>(
             commands::resource_json,
             commands::discharge,
             commands::list_endpoints,
+            commands::endpoint_defaults,
             commands::save_endpoints,
             commands::test_endpoint,
             commands::demo_set_online,

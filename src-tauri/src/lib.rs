@@ -3,11 +3,12 @@
 pub mod bindings;
 pub mod commands;
 mod launch;
+mod state;
 
 pub use launch::{Launch, build_app};
 
 /// Starts the app with the options on the command line
-/// (`--demo`, `--data-dir PATH`, `--config PATH`, `--nhs NUMBER`).
+/// (`--demo`, `--demo-offline`, `--data-dir PATH`, `--config PATH`, `--nhs NUMBER`).
 pub fn run() {
     let launch = Launch::from_args(std::env::args().skip(1));
     let page = launch.start_page();

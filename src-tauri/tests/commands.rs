@@ -17,8 +17,7 @@ fn app(data: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>)
     let launch = Launch {
         demo: true,
         data_dir: Some(data.to_path_buf()),
-        config: None,
-        nhs: None,
+        ..Launch::default()
     };
     let app = build_app(mock_builder(), &launch)
         .unwrap()
@@ -79,7 +78,7 @@ fn errors_reach_the_ui_as_code_and_message() {
         json!({"nhs": NHS, "source": "Nowhere", "resourceType": "Patient", "id": "x"}),
     )
     .unwrap_err();
-    assert_eq!(err["code"], "CacheError");
+    assert_eq!(err["code"], "InvalidInput", "{err}");
 }
 
 #[test]
@@ -102,7 +101,15 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     // Nothing cached yet: an empty record, instantly.
     let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
     assert_eq!(empty["events"].as_array().unwrap().len(), 0);
-    assert_eq!(empty["banner"]["allergies"]["state"], "not_recorded");
+    // Nothing read from any source yet: never "not recorded", let alone "no known allergies".
+    assert_eq!(empty["banner"]["allergies"]["state"], "incomplete");
+    assert_eq!(
+        empty["banner"]["allergies"]["gaps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 
     let report = call(
         &w,
@@ -127,16 +134,23 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
 
     // Raw JSON of an entry, exactly as served.
     let e = &events[0];
-    let raw = call(&w, "resource_json", json!({"nhs": NHS, "source": e["source"], "resourceType": e["resource_type"], "id": e["resource_id"]})).unwrap();
+    let raw = call(&w, "resource_json", json!({"nhs": NHS, "source": e["source_id"], "resourceType": e["resource_type"], "id": e["resource_id"]})).unwrap();
     let parsed: Value = serde_json::from_str(raw.as_str().unwrap()).unwrap();
     assert_eq!(parsed["id"], e["resource_id"]);
+    let err = call(
+        &w,
+        "resource_json",
+        json!({"nhs": NHS, "source": e["source_id"], "resourceType": "Patient", "id": "not-there"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "NotInCache", "{err}");
 
     // A discharge summary: sections in order, sanitised, with medications.
     let d = events
         .iter()
         .find(|e| e["kind"] == "discharge" && e["resource_type"] == "Composition")
         .unwrap();
-    let view_d = call(&w, "discharge", json!({"nhs": NHS, "source": d["source"], "resourceType": "Composition", "id": d["resource_id"]})).unwrap();
+    let view_d = call(&w, "discharge", json!({"nhs": NHS, "source": d["source_id"], "resourceType": "Composition", "id": d["resource_id"]})).unwrap();
     let titles: Vec<&str> = view_d["sections"]
         .as_array()
         .unwrap()
@@ -236,7 +250,7 @@ fn patients_are_found_by_family_name_and_date_of_birth_only_when_they_match() {
         json!({"family": "ashworth", "birthDate": "02/03/1948"}),
     )
     .unwrap_err();
-    assert_eq!(err["code"], "ConfigInvalid");
+    assert_eq!(err["code"], "InvalidInput");
 }
 
 #[test]
@@ -256,24 +270,22 @@ fn endpoint_settings_are_validated_and_test_connection_reports_what_works() {
             .all(|s| s[1] == true)
     );
 
-    let mut bad = first.clone();
-    bad["base_url"] = json!("not a url");
-    let err = call(&w, "save_endpoints", json!({"endpoints": [bad]})).unwrap_err();
-    assert_eq!(err["code"], "ConfigInvalid");
     let unreachable = json!({"name": "Gone", "kind": "gp", "base_url": "http://127.0.0.1:9", "fhir_version": "auto", "timeout_s": 1, "page_size": 50, "token_env": ""});
     let report = call(&w, "test_endpoint", json!({"endpoint": unreachable})).unwrap();
     assert_eq!(report["ok"], false);
     assert_eq!(report["error"]["code"], "EndpointUnreachable");
 
+    // The demo's sources are built in: saving is refused, and nothing changes.
     eps.as_array_mut().unwrap().pop();
-    call(&w, "save_endpoints", json!({"endpoints": eps})).unwrap();
+    let err = call(&w, "save_endpoints", json!({"endpoints": eps})).unwrap_err();
+    assert_eq!(err["code"], "InvalidInput");
     assert_eq!(
         call(&w, "list_endpoints", json!({}))
             .unwrap()
             .as_array()
             .unwrap()
             .len(),
-        3
+        4
     );
 }
 
@@ -282,10 +294,9 @@ fn saved_endpoints_are_written_to_a_config_file_that_loads() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("cfg/config.toml");
     let launch = Launch {
-        demo: false,
         data_dir: Some(tmp.path().join("data")),
         config: Some(config.clone()),
-        nhs: None,
+        ..Launch::default()
     };
     let app = build_app(mock_builder(), &launch)
         .unwrap()
@@ -306,4 +317,18 @@ fn saved_endpoints_are_written_to_a_config_file_that_loads() {
     );
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("token_env = \"SOCIAL_TOKEN\""));
+
+    // Invalid settings are refused with the field named, and the file is left as it was.
+    let mut bad = call(&w, "list_endpoints", json!({})).unwrap()[0].clone();
+    bad["base_url"] = json!("not a url");
+    let err = call(&w, "save_endpoints", json!({"endpoints": [bad]})).unwrap_err();
+    assert_eq!(err["code"], "ConfigInvalid");
+    assert!(
+        err["message"].as_str().unwrap().contains("Base URL"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    let defaults = call(&w, "endpoint_defaults", json!({})).unwrap();
+    assert_eq!(defaults["timeout_s"], 20);
+    assert_eq!(defaults["page_size"], 200);
 }

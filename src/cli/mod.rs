@@ -1,22 +1,36 @@
-//! Command-line front. Renders what the core returns; no clinical logic here.
+//! Command-line front: parses arguments and renders what [`App`] returns (text
+//! or JSON). No clinical logic, and no access to the cache, the sync or the
+//! demo except through `App`.
 //!
 //! Exit codes: 0 success; 1 other failure; 2 usage or validation error (e.g. an
 //! invalid NHS number); 3 some endpoints failed (their cache was kept).
 
+/// `println!` for the command line's output: a reader that went away (`| head`)
+/// ends the program quietly instead of a panic about a broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod output;
 mod progress;
 
-use clap::{Args, Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crossview::config::{self, Config, Endpoint};
-use crossview::demo::{DemoTrusts, demo_patients, demo_sources};
-use crossview::error::{HasCode, UiError};
+use crossview::app::{App, AppOptions, NoProgress, ProgressSink, TimelineQuery};
+use crossview::error::{ErrorCode, UiError};
+use crossview::fhir::FhirVersion;
 use crossview::nhs_number::NhsNumber;
-use crossview::store::{Store, TimelineFilter};
-use crossview::sync::{NoProgress, ProgressSink, sync_patient};
 use crossview::timeline::EventKind;
 
 pub const EXIT_FAILURE: u8 = 1;
@@ -54,6 +68,30 @@ fn parse_nhs(s: &str) -> Result<NhsNumber, String> {
     NhsNumber::parse(s).map_err(|e| e.to_string())
 }
 
+/// `--kind` values: the timeline's kinds.
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Allergy,
+    Medication,
+    Encounter,
+    Discharge,
+    Document,
+    Condition,
+}
+
+impl From<Kind> for EventKind {
+    fn from(k: Kind) -> EventKind {
+        match k {
+            Kind::Allergy => EventKind::Allergy,
+            Kind::Medication => EventKind::Medication,
+            Kind::Encounter => EventKind::Encounter,
+            Kind::Discharge => EventKind::Discharge,
+            Kind::Document => EventKind::Document,
+            Kind::Condition => EventKind::Condition,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Pull the patient's record from every endpoint into the cache.
@@ -70,10 +108,24 @@ enum Command {
         patient: Patient,
         /// Only these kinds (repeatable).
         #[arg(long = "kind", value_enum)]
-        kinds: Vec<EventKind>,
-        /// Only these sources, by endpoint name (repeatable).
+        kinds: Vec<Kind>,
+        /// Only these sources, by endpoint name or id (repeatable).
         #[arg(long = "source")]
         sources: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The reconciled summary: allergies and current medicines across every source, with flags.
+    Summary {
+        #[command(flatten)]
+        patient: Patient,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every discharge: its documents in full and its medicine changes against the GP's list.
+    Discharge {
+        #[command(flatten)]
+        patient: Patient,
         #[arg(long)]
         json: bool,
     },
@@ -88,6 +140,7 @@ enum Command {
     Show {
         #[command(flatten)]
         patient: Patient,
+        /// Endpoint name or id.
         #[arg(long)]
         source: String,
         /// Resource type, e.g. AllergyIntolerance.
@@ -96,8 +149,22 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// Show what a source's last sync returned after it was kept aside as suspect
+    /// (do this only once the source confirms the entries really went).
+    Accept {
+        #[command(flatten)]
+        patient: Patient,
+        /// Endpoint name or id.
+        #[arg(long)]
+        source: String,
+    },
     /// Rebuild the derived timeline rows from the raw cached JSON.
     Rebuild,
+    /// Remove every cached entry of a source (by name or id), e.g. one no longer configured.
+    Purge {
+        #[arg(long)]
+        source: String,
+    },
     /// Show what the timeline would make of FHIR JSON files (a resource or a Bundle each); no cache involved.
     Inspect {
         #[arg(required = true)]
@@ -135,18 +202,18 @@ enum DemoCommand {
     },
 }
 
+/// A failure with the exit code it maps to.
 struct Failure {
     code: u8,
     error: UiError,
 }
 
-impl<E: HasCode> From<E> for Failure {
+impl<E: Into<UiError>> From<E> for Failure {
     fn from(e: E) -> Self {
-        let error = e.to_ui();
-        let code = if error.code == crossview::ErrorCode::InvalidNhsNumber {
-            EXIT_USAGE
-        } else {
-            EXIT_FAILURE
+        let error = e.into();
+        let code = match error.code {
+            ErrorCode::InvalidNhsNumber | ErrorCode::InvalidInput => EXIT_USAGE,
+            _ => EXIT_FAILURE,
         };
         Failure { code, error }
     }
@@ -173,69 +240,61 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// The data directory: demo runs keep their own cache so demo data never mixes with real patients.
-fn resolve_data_dir(cli: &Cli, config: Option<&Config>) -> Result<PathBuf, Failure> {
-    let dir = config::data_dir(cli.data_dir.as_deref(), config)?;
-    Ok(if cli.demo && cli.data_dir.is_none() {
-        dir.join("demo")
-    } else {
-        dir
-    })
-}
-
-fn load_config(cli: &Cli) -> Result<Config, Failure> {
-    let path = config::config_path(cli.config.as_deref())?;
-    Ok(Config::load(&path)?)
+fn open(cli: &Cli) -> Result<App, Failure> {
+    Ok(App::open(&AppOptions {
+        config: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        demo: cli.demo,
+        demo_offline: false,
+    })?)
 }
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
-        Command::Sync { patient, json } => {
-            let (endpoints, data_dir, _demo) = if cli.demo {
-                let trusts = DemoTrusts::start(0, None)
-                    .await
-                    .map_err(|e| io_failure("cannot start the demo trusts", e))?;
-                (
-                    trusts.endpoints(),
-                    resolve_data_dir(&cli, None)?,
-                    Some(trusts),
-                )
-            } else {
-                let config = load_config(&cli)?;
-                (
-                    config.endpoints.clone(),
-                    resolve_data_dir(&cli, Some(&config))?,
-                    None,
-                )
-            };
-            sync(&endpoints, &data_dir, &patient.nhs, *json).await
-        }
+        Command::Sync { patient, json } => sync(&open(&cli)?, &patient.nhs, *json).await,
         Command::Timeline {
             patient,
             kinds,
             sources,
             json,
         } => {
-            let store = open_store(&cli)?;
-            let filter = TimelineFilter {
-                kinds: kinds.clone(),
+            let app = open(&cli)?;
+            let query = TimelineQuery {
+                kinds: kinds.iter().copied().map(EventKind::from).collect(),
                 sources: sources.clone(),
             };
-            let events = store.timeline(patient.nhs.as_str(), &filter)?;
             if *json {
-                print_json(&events)?;
+                print_json(&app.timeline(patient.nhs.as_str(), &query)?)?;
             } else {
-                let banner = store.banner(patient.nhs.as_str())?;
-                let statuses = store.sources(patient.nhs.as_str())?;
-                output::print_banner(&banner, &patient.nhs);
-                output::print_freshness(&statuses);
-                output::print_timeline(&events);
+                let record = app.record(patient.nhs.as_str(), &query)?;
+                output::print_banner(&record.banner, &patient.nhs);
+                output::print_freshness(&record.sources);
+                output::print_timeline(&record.events);
+            }
+            Ok(0)
+        }
+        Command::Summary { patient, json } => {
+            let app = open(&cli)?;
+            let summary = app.summary(patient.nhs.as_str())?;
+            if *json {
+                print_json(&summary)?;
+            } else {
+                let banner = crossview::app::banner_of(&summary);
+                output::print_summary(&summary, &banner, &patient.nhs);
+            }
+            Ok(0)
+        }
+        Command::Discharge { patient, json } => {
+            let records = open(&cli)?.discharges(patient.nhs.as_str())?;
+            if *json {
+                print_json(&records)?;
+            } else {
+                output::print_discharges(&records);
             }
             Ok(0)
         }
         Command::Sources { patient, json } => {
-            let store = open_store(&cli)?;
-            let statuses = store.sources(patient.nhs.as_str())?;
+            let statuses = open(&cli)?.sources(patient.nhs.as_str())?;
             if *json {
                 print_json(&statuses)?;
             } else {
@@ -249,130 +308,69 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             resource_type,
             id,
         } => {
-            let store = open_store(&cli)?;
-            match store.resource_json(patient.nhs.as_str(), source, resource_type, id)? {
-                Some(json) => {
-                    println!("{json}");
-                    Ok(0)
-                }
-                None => {
-                    eprintln!(
-                        "crossview: no cached {resource_type}/{id} from \"{source}\" for NHS No. {}",
-                        patient.nhs
-                    );
-                    Ok(EXIT_FAILURE)
-                }
+            let json =
+                open(&cli)?.resource_json(patient.nhs.as_str(), source, resource_type, id)?;
+            say!("{json}");
+            Ok(0)
+        }
+        Command::Accept { patient, source } => {
+            if open(&cli)?.accept_suspect(patient.nhs.as_str(), source)? {
+                say!("The data {source} last returned is now shown; what it replaced is removed.");
+                Ok(0)
+            } else {
+                eprintln!(
+                    "crossview: {source} has no sync kept aside for NHS No. {}",
+                    patient.nhs
+                );
+                Ok(EXIT_FAILURE)
             }
         }
         Command::Rebuild => {
-            let mut store = open_store(&cli)?;
-            let n = store.rebuild_derived()?;
-            println!("Rebuilt {n} timeline entries from the cached resources.");
+            let n = open(&cli)?.rebuild()?;
+            say!("Rebuilt {n} timeline entries from the cached resources.");
+            Ok(0)
+        }
+        Command::Purge { source } => {
+            let n = open(&cli)?.purge_source(source)?;
+            say!("Removed {n} sync(s) of \"{source}\" and everything they cached.");
             Ok(0)
         }
         Command::Inspect {
             files,
             fhir_version,
             json,
-        } => inspect(files, fhir_version, *json),
+        } => {
+            let version = FhirVersion::parse(fhir_version).unwrap_or(FhirVersion::R4);
+            let (found, errors) = App::inspect(files, version);
+            if *json {
+                print_json(&found)?;
+            } else {
+                output::print_inspected(&found);
+            }
+            for e in &errors {
+                eprintln!("crossview: {}", e.message);
+            }
+            Ok(if errors.is_empty() { 0 } else { EXIT_FAILURE })
+        }
         Command::Demo(d) => demo(d).await,
     }
 }
 
-fn inspect(files: &[PathBuf], version: &str, json: bool) -> Result<u8, Failure> {
-    use crossview::timeline::inspect::inspect_file;
-    let version =
-        crossview::fhir::FhirVersion::parse(version).unwrap_or(crossview::fhir::FhirVersion::R4);
-    let mut failed = 0;
-    let mut all = Vec::new();
-    for f in files {
-        match inspect_file(f, version) {
-            Ok(found) => {
-                for r in found {
-                    if json {
-                        all.push(serde_json::json!({
-                            "file": f.display().to_string(),
-                            "resource_type": r.resource_type,
-                            "resource_id": r.id,
-                            "kind": r.event.as_ref().map(|e| e.kind),
-                            "date": r.event.as_ref().and_then(|e| e.date.clone()),
-                            "title": r.event.as_ref().and_then(|e| e.title.clone()),
-                            "status": r.event.as_ref().and_then(|e| e.status.clone()),
-                            "entered_in_error": r.event.as_ref().map(|e| e.entered_in_error),
-                        }));
-                    } else if let Some(e) = r.event {
-                        println!(
-                            "{:<18} {:<11} {:<40} {}/{}",
-                            crossview::display::date_or_not_known(e.date.as_deref()),
-                            e.kind.label(),
-                            e.title.as_deref().unwrap_or(crossview::display::NOT_KNOWN),
-                            r.resource_type,
-                            r.id.as_deref().unwrap_or("(no id)")
-                        );
-                    }
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("crossview: {e}");
-            }
-        }
-    }
-    if json {
-        print_json(&all)?;
-    }
-    Ok(if failed > 0 { EXIT_FAILURE } else { 0 })
-}
-
-fn io_failure(what: &str, e: std::io::Error) -> Failure {
-    Failure {
-        code: EXIT_FAILURE,
-        error: UiError {
-            code: crossview::ErrorCode::Internal,
-            message: format!("{what}: {e}"),
-        },
-    }
-}
-
-fn open_store(cli: &Cli) -> Result<Store, Failure> {
-    // Reading needs no endpoints, so a missing config file is fine here.
-    let config = if cli.demo {
-        None
-    } else {
-        match load_config(cli) {
-            Ok(c) => Some(c),
-            Err(f) if f.error.code == crossview::ErrorCode::ConfigNotFound => None,
-            Err(f) => return Err(f),
-        }
-    };
-    let dir = resolve_data_dir(cli, config.as_ref())?;
-    Ok(Store::open(&dir)?)
-}
-
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
-        code: EXIT_FAILURE,
-        error: UiError {
-            code: crossview::ErrorCode::Internal,
-            message: e.to_string(),
-        },
-    })?;
-    println!("{text}");
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
+    say!("{text}");
     Ok(())
 }
 
-async fn sync(
-    endpoints: &[Endpoint],
-    data_dir: &Path,
-    nhs: &NhsNumber,
-    json: bool,
-) -> Result<u8, Failure> {
+async fn sync(app: &App, nhs: &NhsNumber, json: bool) -> Result<u8, Failure> {
     let sink: Arc<dyn ProgressSink> = if json {
         Arc::new(NoProgress)
     } else {
-        Arc::new(progress::Bars::new(endpoints))
+        let names: Vec<String> = app.endpoints().into_iter().map(|e| e.name).collect();
+        Arc::new(progress::Bars::new(&names))
     };
-    let report = sync_patient(endpoints, data_dir, nhs, sink).await?;
+    let report = app.sync(nhs.as_str(), sink).await?;
     if json {
         print_json(&report)?;
     } else {
@@ -384,51 +382,47 @@ async fn sync(
 async fn demo(cmd: &DemoCommand) -> Result<u8, Failure> {
     match cmd {
         DemoCommand::Patients => {
-            for p in demo_patients() {
-                let nhs = NhsNumber::parse(&p.nhs)?;
-                println!(
+            for p in App::demo_patients() {
+                say!(
                     "{}, {}   Born {}   NHS No. {}",
-                    p.family, p.given, p.birth_date, nhs
+                    p.family,
+                    p.given,
+                    p.birth_date,
+                    p.nhs_number
                 );
             }
             Ok(0)
         }
         DemoCommand::Serve { port, big } => {
-            let trusts = DemoTrusts::start(*big, Some(*port))
-                .await
-                .map_err(|e| io_failure("cannot start the demo trusts", e))?;
-            println!("# Demo trusts are running; this configuration points at them:");
-            for ep in trusts.endpoints() {
-                println!(
-                    "[[endpoint]]\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\n",
+            let (endpoints, _serving) = App::demo_serve(*port, *big).await?;
+            say!("# Demo trusts are running; this configuration points at them:");
+            for ep in endpoints {
+                say!(
+                    "[[endpoint]]\nid = \"{}\"\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\n",
+                    ep.id(),
                     ep.name(),
                     ep.kind.as_str(),
                     ep.base_url
                 );
             }
-            println!("# Press Ctrl-C to stop.");
+            say!("# Press Ctrl-C to stop.");
             let _ = tokio::signal::ctrl_c().await;
             Ok(0)
         }
         DemoCommand::Load { servers, big } => {
-            let sources = demo_sources(*big);
-            if servers.len() > sources.len() {
+            if servers.len() > App::demo_source_count() {
                 eprintln!(
                     "crossview: the demo has {} sources; extra servers are not loaded",
-                    sources.len()
+                    App::demo_source_count()
                 );
             }
-            for (src, url) in sources.iter().zip(servers) {
-                let n = crossview::demo::load::load_into(url, &src.resources, 500)
-                    .await
-                    .map_err(|e| Failure {
-                        code: EXIT_FAILURE,
-                        error: UiError {
-                            code: crossview::ErrorCode::ServerError,
-                            message: e.to_string(),
-                        },
-                    })?;
-                println!("{}: loaded {n} resources into {url}", src.name);
+            for l in App::demo_load(servers, *big).await? {
+                say!(
+                    "{}: loaded {} resources into {}",
+                    l.source,
+                    l.resources,
+                    l.server
+                );
             }
             Ok(0)
         }

@@ -1,18 +1,21 @@
 //! Text output for people, following NHS display conventions: labels before
 //! values, dd-Mmm-yyyy dates, 24-hour UK times, `Not known` for unknown values.
+//! Every string that came from a server goes through [`safe`] first.
 
 use chrono::Utc;
 
-use crossview::banner::{AllergyState, Banner};
-use crossview::config::EndpointKind;
-use crossview::display::{NOT_KNOWN, ago, born, instant};
+use crossview::app::{
+    Banner, DischargeRecord, InspectedResource, SourceStatus, Summary, SyncReport,
+};
+use crossview::display::{NOT_KNOWN, ago, born, instant, terminal_safe};
 use crossview::nhs_number::NhsNumber;
-use crossview::store::SourceStatus;
-use crossview::sync::SyncReport;
+use crossview::reconcile::{AllergyGroup, MedicineGroup};
 use crossview::timeline::TimelineEvent;
 
-fn kind_label(kind: &str) -> &'static str {
-    EndpointKind::parse(kind).label()
+/// A server's text made harmless for a terminal: control characters, escape
+/// sequences and bidi overrides are shown (`␛`), never obeyed.
+fn safe(s: &str) -> String {
+    terminal_safe(s)
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -25,39 +28,46 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
 pub fn print_banner(b: &Banner, nhs: &NhsNumber) {
-    let gender = b.gender.as_deref().map(|g| {
-        let mut c = g.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
-    });
-    println!(
-        "{}, {}   {}   Gender {}   NHS No. {}",
-        b.family.as_deref().unwrap_or(NOT_KNOWN),
-        b.given.as_deref().unwrap_or(NOT_KNOWN),
-        born(b.birth_date.as_deref(), Utc::now().date_naive()),
-        gender.as_deref().unwrap_or(NOT_KNOWN),
+    let title = b
+        .title
+        .as_deref()
+        .map(|t| format!(" ({})", safe(t)))
+        .unwrap_or_default();
+    say!(
+        "{}, {}{title}   {}   Gender {}   NHS No. {}",
+        safe(b.family.as_deref().unwrap_or(NOT_KNOWN)),
+        safe(b.given.as_deref().unwrap_or(NOT_KNOWN)),
+        safe(&born(b.birth_date.as_deref(), Utc::now().date_naive())),
+        safe(
+            &b.gender
+                .as_deref()
+                .map(capitalised)
+                .unwrap_or_else(|| NOT_KNOWN.into())
+        ),
         nhs
     );
-    match &b.allergies {
-        AllergyState::Listed { allergies } => {
-            let items: Vec<String> = allergies
-                .iter()
-                .map(|a| format!("{} ({})", a.title, a.source))
-                .collect();
-            println!("Allergies {}", items.join(" · "));
-        }
-        AllergyState::NoKnownAllergies { sources } => {
-            println!("Allergies No known allergies ({})", sources.join(", "))
-        }
-        AllergyState::NotRecorded => println!("Allergies Allergies not recorded"),
+    if b.loading {
+        say!(
+            "LOADING The record is still loading from some sources: what follows may not be complete"
+        );
     }
+    say!("Allergies {}", safe(&b.allergies.statement));
     if let Some(c) = &b.allergy_conflict {
-        println!("WARNING {c}");
+        say!("WARNING {}", safe(c));
     }
     for d in &b.discrepancies {
-        println!("WARNING {d}");
+        say!("WARNING {}", safe(d));
+    }
+    for w in &b.identity_warnings {
+        say!("WARNING {}", safe(w));
     }
 }
 
@@ -68,64 +78,82 @@ pub fn print_freshness(statuses: &[SourceStatus]) {
             || "nothing cached".to_string(),
             |t| format!("as of {}", instant(t)),
         );
-        println!(
-            "WARNING {} could not be reached at the last sync ({}): showing data {as_of} ({})",
-            s.source,
-            s.last_error_code.map(|c| c.as_str()).unwrap_or("failed"),
+        let why = match s.last_error_code {
+            Some(code) => code.as_str().to_string(),
+            None => safe(&format!("{:?}", s.state).to_lowercase()),
+        };
+        say!(
+            "WARNING {} could not be relied on at the last sync ({why}): showing data {as_of} ({})",
+            safe(&s.source),
             s.last_success
                 .as_deref()
                 .map_or_else(|| NOT_KNOWN.to_string(), |t| ago(t, now))
         );
     }
-    println!();
+    say!();
 }
 
 pub fn print_timeline(events: &[TimelineEvent]) {
     if events.is_empty() {
-        println!("No entries cached for this patient. Run `crossview sync --nhs <number>` first.");
+        say!("No entries cached for this patient. Run `crossview sync --nhs <number>` first.");
         return;
     }
-    println!(
+    say!(
         "{:<18} {:<11} {:<48} {:<12} Source",
-        "Date", "Kind", "Entry", "Status"
+        "Date",
+        "Kind",
+        "Entry",
+        "Status"
     );
     for e in events {
-        let title = if e.entered_in_error {
-            format!("[ENTERED IN ERROR] {}", e.title)
-        } else {
+        let mut marks: Vec<&str> = e.marks.iter().map(|m| m.label()).collect();
+        if e.entered_in_error {
+            marks.insert(0, "ENTERED IN ERROR");
+        }
+        let title = if marks.is_empty() {
             e.title.clone()
+        } else {
+            format!("[{}] {}", marks.join(", "), e.title)
         };
-        println!(
-            "{:<18} {:<11} {:<48} {:<12} {} ({})",
+        let stale = if e.stale {
+            e.as_of
+                .as_deref()
+                .map(|t| format!(" as of {}", instant(t)))
+                .unwrap_or_else(|| " stale".into())
+        } else {
+            String::new()
+        };
+        say!(
+            "{:<18} {:<11} {:<48} {:<12} {} ({}){stale}",
             e.date_display,
             e.kind.label(),
-            truncate(&title, 48),
-            truncate(e.status.as_deref().unwrap_or(NOT_KNOWN), 12),
-            e.source,
-            kind_label(&e.source_kind)
+            truncate(&safe(&title), 48),
+            truncate(&safe(e.status.as_deref().unwrap_or(NOT_KNOWN)), 12),
+            safe(&e.source),
+            e.source_kind.label()
         );
     }
-    println!("\n{} entries", events.len());
+    say!("\n{} entries", events.len());
 }
 
 pub fn print_sources(nhs: &NhsNumber, statuses: &[SourceStatus]) {
-    println!("Sources for NHS No. {nhs}");
+    say!("Sources for NHS No. {nhs}");
     if statuses.is_empty() {
-        println!("Nothing synced yet for this patient.");
+        say!("No sources are configured and nothing is cached for this patient.");
         return;
     }
     let now = Utc::now();
     for s in statuses {
         let total: u64 = s.counts.values().sum();
-        println!("\n{} ({})", s.source, kind_label(&s.source_kind));
-        println!(
+        say!("\n{} ({})", safe(&s.source), s.source_kind.label());
+        say!(
             "  Last successful sync  {}",
             s.last_success.as_deref().map_or_else(
                 || NOT_KNOWN.to_string(),
                 |t| format!("{} ({})", instant(t), ago(t, now))
             )
         );
-        println!(
+        say!(
             "  Last attempt          {} {}",
             s.last_attempt
                 .as_deref()
@@ -133,41 +161,281 @@ pub fn print_sources(nhs: &NhsNumber, statuses: &[SourceStatus]) {
             s.last_outcome
         );
         if let (Some(code), Some(msg)) = (s.last_error_code, &s.last_error) {
-            println!("  Error                 {code}: {msg}");
+            say!("  Error                 {code}: {}", safe(msg));
         }
-        println!("  Cached resources      {total}");
+        say!("  Cached resources      {total}");
         for w in &s.warnings {
-            println!("  Note                  {w}");
+            say!("  Note                  {}", safe(w));
         }
     }
 }
 
 pub fn print_sync_report(report: &SyncReport, nhs: &NhsNumber) {
-    println!("Sync for NHS No. {nhs}");
+    say!("Sync for NHS No. {nhs}");
     for o in &report.endpoints {
         let total: u64 = o.counts.values().sum();
+        let name = safe(&o.source);
         if o.is_ok() {
-            println!(
-                "  ok      {} ({}): {total} resources",
-                o.source,
-                kind_label(&o.source_kind)
+            say!(
+                "  ok      {name} ({}): {total} resources",
+                o.source_kind.label()
             );
         } else {
             let e = o.error.as_ref();
-            println!(
-                "  FAILED  {} ({}): {}: {} (earlier cached data kept)",
-                o.source,
-                kind_label(&o.source_kind),
+            let status = if o.outcome == crossview::app::RunOutcome::Suspect {
+                "SUSPECT"
+            } else {
+                "FAILED "
+            };
+            say!(
+                "  {status} {name} ({}): {}: {} (earlier cached data kept)",
+                o.source_kind.label(),
                 e.map(|e| e.code.as_str()).unwrap_or("Internal"),
-                e.map(|e| e.message.as_str()).unwrap_or(NOT_KNOWN)
+                safe(e.map(|e| e.message.as_str()).unwrap_or(NOT_KNOWN))
             );
         }
         for w in &o.warnings {
-            println!("          Note {w}");
+            say!("          Note {}", safe(w));
         }
     }
     let failed = report.endpoints.iter().filter(|o| !o.is_ok()).count();
     if failed > 0 {
-        println!("{failed} of {} endpoints failed.", report.endpoints.len());
+        say!(
+            "{failed} of {} endpoints failed or were kept aside.",
+            report.endpoints.len()
+        );
+    }
+}
+
+pub fn print_inspected(found: &[InspectedResource]) {
+    for r in found.iter().filter(|r| r.kind.is_some()) {
+        say!(
+            "{:<18} {:<11} {:<40} {}/{}",
+            r.date_display,
+            r.kind.map(|k| k.label()).unwrap_or_default(),
+            safe(r.title.as_deref().unwrap_or(NOT_KNOWN)),
+            safe(&r.resource_type),
+            safe(r.resource_id.as_deref().unwrap_or("(no id)"))
+        );
+    }
+}
+
+fn print_allergy(g: &AllergyGroup) {
+    let mut head = vec![safe(&g.title)];
+    if g.negation.is_some() {
+        head.push("(no known allergy statement)".into());
+    }
+    if g.high_criticality {
+        head.push("HIGH CRITICALITY".into());
+    }
+    if !g.current && g.negation.is_none() {
+        head.push("NOT CURRENT".into());
+    }
+    if let Some(v) = &g.verification {
+        head.push(format!("Verification {}", safe(v)));
+    }
+    if let Some(t) = &g.allergy_type {
+        head.push(format!("Type {}", safe(t)));
+    }
+    if !g.reactions.is_empty() {
+        head.push(format!("Reaction {}", safe(&g.reactions.join(", "))));
+    }
+    say!("  {}", head.join("  "));
+    for e in &g.entries {
+        let mut status = safe(e.status.as_deref().unwrap_or(NOT_KNOWN));
+        if e.entered_in_error {
+            status = "ENTERED IN ERROR".into();
+        }
+        let stale = if e.stale { " (stale)" } else { "" };
+        say!(
+            "      {}: {status}, {}{stale}  [{}/{}]",
+            safe(&e.source),
+            e.date_display,
+            e.resource_type,
+            safe(&e.resource_id)
+        );
+    }
+}
+
+fn print_medicine(g: &MedicineGroup) {
+    let mut head = vec![safe(&g.title)];
+    if g.on_hold {
+        head.push("ON HOLD".into());
+    }
+    if let Some(d) = &g.dose {
+        head.push(format!("Dose {}", safe(d)));
+    }
+    if let Some(d) = &g.last_issued {
+        head.push(format!(
+            "Last issued {}",
+            crossview::display::date_or_not_known(Some(d))
+        ));
+    }
+    head.push(format!("Latest {}", g.last_touched_display));
+    say!("  {}", head.join("  "));
+    for e in &g.entries {
+        let mut s = format!("{:?}", e.state).to_lowercase();
+        if let Some(i) = &e.intent {
+            s.push_str(&format!(", intent {}", safe(i)));
+        }
+        if let Some(r) = &e.reason {
+            s.push_str(&format!(", reason {}", safe(r)));
+        }
+        let dose = e
+            .dose
+            .as_deref()
+            .map(|d| format!(", {}", safe(d)))
+            .unwrap_or_default();
+        let stale = if e.stale { " (stale)" } else { "" };
+        say!(
+            "      {}: {s}, {}{dose}{stale}  [{}/{}]",
+            safe(&e.source),
+            e.date_display,
+            e.resource_type,
+            safe(&e.resource_id)
+        );
+    }
+}
+
+pub fn print_summary(s: &Summary, banner: &Banner, nhs: &NhsNumber) {
+    print_banner(banner, nhs);
+    say!();
+    if !s.flags.is_empty() {
+        say!("FLAGS");
+        for f in &s.flags {
+            let level = match f.severity {
+                crossview::reconcile::Severity::Warning => "WARNING",
+                crossview::reconcile::Severity::Caution => "CAUTION",
+            };
+            say!("  {level} {}", safe(&f.message));
+        }
+        say!();
+    }
+    say!("ALLERGIES");
+    if s.allergies.groups.is_empty() {
+        say!("  None recorded at any source read.");
+    }
+    for g in &s.allergies.groups {
+        print_allergy(g);
+    }
+    for gap in &s.allergies.gaps {
+        say!(
+            "  NOT KNOWN from {}: {}",
+            safe(&gap.source),
+            safe(&gap.reason)
+        );
+    }
+    say!("\nCURRENT MEDICINES");
+    if s.medications.groups.is_empty() {
+        say!("  None current at any source read.");
+    }
+    for g in &s.medications.groups {
+        print_medicine(g);
+    }
+    for gap in &s.medications.gaps {
+        say!(
+            "  NOT KNOWN from {}: {}",
+            safe(&gap.source),
+            safe(&gap.reason)
+        );
+    }
+    if !s.medications.do_not_give.is_empty() {
+        say!("\nDO NOT GIVE");
+        for g in &s.medications.do_not_give {
+            print_medicine(g);
+        }
+    }
+    if !s.medications.recently_stopped.is_empty() {
+        say!(
+            "\nRECENTLY STOPPED OR ENDED (last {} days)",
+            s.medications.recent_days
+        );
+        for g in &s.medications.recently_stopped {
+            print_medicine(g);
+        }
+    }
+}
+
+pub fn print_discharges(records: &[DischargeRecord]) {
+    if records.is_empty() {
+        say!("No discharges cached for this patient.");
+    }
+    for r in records {
+        say!(
+            "DISCHARGE {} from {}",
+            crossview::display::date_or_not_known(r.date.as_deref()),
+            safe(&r.source)
+        );
+        if let Some(e) = &r.encounter {
+            say!(
+                "  Stay {}  Admitted {}  Discharged {}",
+                safe(e.title.as_deref().unwrap_or(NOT_KNOWN)),
+                crossview::display::date_or_not_known(e.admitted.as_deref()),
+                crossview::display::date_or_not_known(e.discharged.as_deref())
+            );
+        }
+        let c = &r.medication_changes;
+        if c.compared_with.is_empty() {
+            say!("  Medicine changes (no GP list to compare with)");
+        } else {
+            say!(
+                "  Medicine changes against {}",
+                safe(&c.compared_with.join(", "))
+            );
+        }
+        for (label, list) in [
+            ("STARTED", &c.started),
+            ("STOPPED", &c.stopped),
+            ("CHANGED", &c.changed),
+            ("CONTINUED", &c.continued),
+            ("NOT MENTIONED", &c.not_mentioned),
+        ] {
+            for m in list {
+                let mut line = format!("    {label:<13} {}", safe(&m.title));
+                if let Some(d) = &m.detail {
+                    line.push_str(&format!(" ({})", safe(d)));
+                }
+                if let Some(r) = &m.reason {
+                    line.push_str(&format!(" reason: {}", safe(r)));
+                }
+                say!("{line}");
+            }
+        }
+        if let Some(n) = &c.note {
+            say!("    Note {}", safe(n));
+        }
+        for d in &r.documents {
+            let superseded = if d.superseded_by.is_some() {
+                " [SUPERSEDED]"
+            } else {
+                ""
+            };
+            say!(
+                "  Document {}{superseded} ({}/{})",
+                safe(d.title.as_deref().unwrap_or(NOT_KNOWN)),
+                d.resource_type,
+                safe(&d.resource_id)
+            );
+            if let Some(t) = &d.narrative_text {
+                for line in t.lines() {
+                    say!("    {}", safe(line));
+                }
+            }
+            for s in &d.sections {
+                say!(
+                    "    {}",
+                    safe(s.title.as_deref().unwrap_or("(untitled section)"))
+                );
+                if let Some(t) = &s.text {
+                    for line in t.lines() {
+                        say!("      {}", safe(line));
+                    }
+                }
+                if let Some(why) = &s.empty_reason {
+                    say!("      (empty: {})", safe(why));
+                }
+            }
+        }
+        say!();
     }
 }

@@ -4,8 +4,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crossview::config::Endpoint;
-use crossview::sync::{Progress, ProgressSink};
+use crossview::app::{Progress, ProgressSink};
 
 pub struct Bars {
     bars: HashMap<String, ProgressBar>,
@@ -13,7 +12,7 @@ pub struct Bars {
 }
 
 impl Bars {
-    pub fn new(endpoints: &[Endpoint]) -> Bars {
+    pub fn new(endpoints: &[String]) -> Bars {
         let multi = MultiProgress::new();
         let style = ProgressStyle::with_template("{spinner} {prefix:<34} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
@@ -22,10 +21,10 @@ impl Bars {
             .map(|ep| {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(style.clone());
-                bar.set_prefix(ep.name().to_string());
+                bar.set_prefix(ep.clone());
                 bar.set_message("waiting");
                 bar.enable_steady_tick(Duration::from_millis(120));
-                (ep.name().to_string(), bar)
+                (ep.clone(), bar)
             })
             .collect();
         Bars {
@@ -38,7 +37,7 @@ impl Bars {
 impl ProgressSink for Bars {
     fn report(&self, p: Progress) {
         match p {
-            Progress::Started { source } => {
+            Progress::Started { source, .. } => {
                 if let Some(b) = self.bars.get(&source) {
                     b.set_message("connecting");
                 }
@@ -47,6 +46,7 @@ impl ProgressSink for Bars {
                 source,
                 resource_type,
                 received,
+                ..
             } => {
                 if let Some(b) = self.bars.get(&source) {
                     b.set_message(format!("{resource_type}: {received}"));

@@ -116,24 +116,24 @@ const MEDS: &[(&str, &str, &str)] = &[
         "One tablet twice a day with food",
     ),
     (
-        "320000009",
+        "320030001",
         "Atorvastatin 20mg tablets",
         "One tablet at night",
     ),
     (
-        "318860003",
+        "318859000",
         "Lisinopril 10mg tablets",
         "One tablet once a day",
     ),
     (
-        "317335000",
+        "317291008",
         "Omeprazole 20mg gastro-resistant capsules",
         "One capsule once a day",
     ),
     (
-        "376065001",
-        "Levothyroxine sodium 50microgram tablets",
-        "One tablet each morning",
+        "318902004",
+        "Ramipril 5mg capsules",
+        "One capsule once a day",
     ),
 ];
 const ACUTE: &[(&str, &str, &str)] = &[
@@ -143,17 +143,17 @@ const ACUTE: &[(&str, &str, &str)] = &[
         "Two tablets up to four times a day",
     ),
     (
-        "323509004",
+        "323510009",
         "Amoxicillin 500mg capsules",
         "One capsule three times a day for 5 days",
     ),
     (
-        "324095003",
+        "324244008",
         "Clarithromycin 500mg tablets",
         "One tablet twice a day for 5 days",
     ),
     (
-        "325072002",
+        "325427002",
         "Prednisolone 5mg tablets",
         "Eight tablets once a day for 5 days",
     ),
@@ -269,7 +269,15 @@ impl Builder<'_> {
     }
 
     /// An inpatient stay with its discharge medicines, summary Composition and DocumentReference.
-    fn admission(&mut self, rng: &mut Rng, ago: i64, chronic: &[(&str, &str, &str)]) {
+    /// With `changes`, the discharge stops the first chronic medicine (with a reason),
+    /// changes the dose of the second, and starts co-amoxiclav: what the summary must reconcile.
+    fn admission(
+        &mut self,
+        rng: &mut Rng,
+        ago: i64,
+        chronic: &[(&str, &str, &str)],
+        changes: bool,
+    ) {
         let reason = *rng.pick(REASONS);
         let los = 1 + rng.below(8) as i64;
         let start = day(ago);
@@ -288,8 +296,46 @@ impl Builder<'_> {
         }));
         self.condition(reason, ago, "encounter-diagnosis", Some(&enc));
         let mut meds: Vec<(&str, &str, &str)> = chronic.to_vec();
-        meds.push(*rng.pick(ACUTE));
+        let acute = *rng.pick(ACUTE);
+        // (medicine, status, reason for the status)
+        let mut stopped: Option<(&str, &str, &str)> = None;
+        if changes && meds.len() >= 2 {
+            stopped = Some(meds.remove(0));
+            meds[0] = (
+                "320031002",
+                "Atorvastatin 40mg tablets",
+                "One tablet at night",
+            );
+            meds.push((
+                "323539009",
+                "Co-amoxiclav 500mg/125mg tablets",
+                "One tablet three times a day for 7 days",
+            ));
+        } else {
+            meds.push(acute);
+        }
         let mut mr_ids = Vec::new();
+        if let Some(m) = stopped {
+            let med_id = format!("{}-med-{}", self.prefix, m.0);
+            if !self.out.iter().any(|r| r["id"] == med_id.as_str()) {
+                self.out.push(
+                    json!({"resourceType": "Medication", "id": med_id, "code": cc(DMD, m.0, m.1)}),
+                );
+            }
+            let id = self.id("mr");
+            mr_ids.push(id.clone());
+            let subject = self.subject();
+            self.out.push(json!({
+                "resourceType": "MedicationRequest", "id": id, "status": "stopped", "intent": "order",
+                "statusReason": {"text": "Low blood pressure on admission"},
+                "category": [cc("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "discharge", "Discharge")],
+                "medicationReference": {"reference": format!("Medication/{med_id}")},
+                "subject": subject, "encounter": {"reference": format!("Encounter/{enc}")},
+                "authoredOn": iso(end - chrono::Duration::hours(2)),
+                "note": [{"text": "Do not restart without a blood pressure review"}],
+                "dosageInstruction": [{"text": m.2}]
+            }));
+        }
         for m in &meds {
             let med_id = format!("{}-med-{}", self.prefix, m.0);
             if !self.out.iter().any(|r| r["id"] == med_id.as_str()) {
@@ -310,10 +356,16 @@ impl Builder<'_> {
                 "dosageInstruction": [{"text": m.2}]
             }));
         }
-        let list: String = meds
+        let mut list: String = meds
             .iter()
             .map(|m| format!("<li>{}: {}</li>", m.1, m.2))
             .collect();
+        if let Some(m) = stopped {
+            list.push_str(&format!(
+                "</ul><p>Stopped</p><ul><li>{}: stopped (low blood pressure on admission)</li>",
+                m.1
+            ));
+        }
         let comp = self.id("comp");
         let subject = self.subject();
         let org = self.org_ref();
@@ -322,6 +374,10 @@ impl Builder<'_> {
             "type": cc(SNOMED, "373942005", "Discharge summary"),
             "subject": subject, "encounter": {"reference": format!("Encounter/{enc}")},
             "date": iso(end), "author": [org.clone()], "title": "Inpatient discharge summary", "custodian": org,
+            "text": {"status": "generated", "div": format!(
+                "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Admitted with {} and discharged home after {los} days.</p></div>",
+                reason.1.to_lowercase()
+            )},
             "section": [
                 {"title": "Diagnoses", "code": cc(SNOMED, "1077781000000101", "Diagnoses"),
                  "text": {"status": "generated", "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p></div>", reason.1)}},
@@ -516,12 +572,20 @@ pub fn demo_sources(big: usize) -> Vec<DemoSource> {
         };
         for k in 0..admissions {
             let ago = 40 + spread(k, admissions, 97) + rng.below(30) as i64;
-            a.admission(&mut rng, ago, &chronic);
+            // The most recent stay of the first patient carries the changes to reconcile.
+            a.admission(&mut rng, ago, &chronic, i == 0 && k == 0 && !is_big);
         }
         riverside.extend(a.out);
 
         let mut b = builder(HILLCREST, "hc", i);
-        b.patient(p, "https://fhir.hillcrest.example.nhs.uk/Id/mrn");
+        if i == 1 {
+            // A date of birth that differs from the other sources: shown, never silently picked.
+            let mut p = p.clone();
+            p.birth_date = "1961-11-21";
+            b.patient(&p, "https://fhir.hillcrest.example.nhs.uk/Id/mrn");
+        } else {
+            b.patient(p, "https://fhir.hillcrest.example.nhs.uk/Id/mrn");
+        }
         if i != 2 {
             b.allergy(
                 ("91936005", "Allergy to penicillin"),

@@ -1,6 +1,7 @@
 //! A small FHIR R4 search server over a fixed set of resources, on loopback.
 //! It backs the demo (the real client path is exercised over HTTP) and the
-//! fast tests, where faults are injected at run time.
+//! fast tests, where faults are injected at run time (feature
+//! `fault-injection`, which the shipped program does not have).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -11,38 +12,19 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::oneshot;
 
+#[cfg(feature = "fault-injection")]
+use super::faults;
+#[cfg(feature = "fault-injection")]
+pub use super::faults::Fault;
+#[cfg(not(feature = "fault-injection"))]
+use super::no_faults as faults;
 use crate::nhs_number::NHS_NUMBER_SYSTEM;
 
-/// A fault the server injects into its answers (tests of bad servers).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Fault {
-    #[default]
-    None,
-    /// Every request waits this long before answering.
-    Delay(Duration),
-    /// Resource searches answer this HTTP status with an OperationOutcome.
-    Status(u16),
-    /// Resource searches answer 502 with an HTML page (a proxy's error page).
-    HtmlError,
-    /// Resource searches answer 200 with the JSON cut off half way.
-    TruncatedJson,
-    /// Resource searches give a `next` link back to the same page.
-    NextLoop,
-    /// The AllergyIntolerance search also returns another patient's allergy.
-    WrongPatient,
-    /// The first `times` requests answer 429 with this Retry-After (seconds).
-    RateLimited { times: u32, retry_after_s: u64 },
-    /// `next` links point at another host.
-    ForeignNext,
-}
-
-struct Inner {
+pub(super) struct Inner {
     resources: Vec<Value>,
-    fault: Mutex<Fault>,
-    rate_limited_left: Mutex<u32>,
+    pub(super) faults: faults::State,
     base: String,
     requests: Mutex<u64>,
 }
@@ -62,8 +44,7 @@ impl FixtureServer {
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
             resources,
-            fault: Mutex::new(Fault::None),
-            rate_limited_left: Mutex::new(0),
+            faults: faults::State::default(),
             base: format!("http://{addr}"),
             requests: Mutex::new(0),
         });
@@ -97,11 +78,9 @@ impl FixtureServer {
         self.addr
     }
 
+    #[cfg(feature = "fault-injection")]
     pub fn set_fault(&self, fault: Fault) {
-        if let Fault::RateLimited { times, .. } = &fault {
-            *lock(&self.inner.rate_limited_left) = *times;
-        }
-        *lock(&self.inner.fault) = fault;
+        self.inner.faults.set(fault);
     }
 
     /// Requests answered so far.
@@ -136,11 +115,11 @@ impl Drop for FixtureServer {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn fhir_json(status: StatusCode, body: String) -> Response {
+pub(super) fn fhir_json(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -149,42 +128,17 @@ fn fhir_json(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
+pub(super) fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
     fhir_json(
         status,
         json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}).to_string(),
     )
 }
 
-/// Applies faults that concern every request; returns an answer to send instead, if any.
+/// Counts the request and applies faults that concern every request.
 async fn common_faults(inner: &Inner) -> Option<Response> {
     *lock(&inner.requests) += 1;
-    let fault = lock(&inner.fault).clone();
-    match fault {
-        Fault::Delay(d) => {
-            tokio::time::sleep(d).await;
-            None
-        }
-        Fault::RateLimited { retry_after_s, .. } => {
-            let mut left = lock(&inner.rate_limited_left);
-            if *left > 0 {
-                *left -= 1;
-                let mut r = outcome(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "throttled",
-                    "too many requests",
-                );
-                r.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_str(&retry_after_s.to_string())
-                        .unwrap_or(HeaderValue::from_static("1")),
-                );
-                return Some(r);
-            }
-            None
-        }
-        _ => None,
-    }
+    faults::on_request(&inner.faults).await
 }
 
 async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
@@ -257,26 +211,9 @@ async fn search(
     if let Some(r) = common_faults(&inner).await {
         return r;
     }
-    let fault = lock(&inner.fault).clone();
     let is_patient_search = rtype == "Patient";
-    if !is_patient_search {
-        match fault {
-            Fault::Status(s) => {
-                let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return outcome(status, "exception", "injected server error");
-            }
-            Fault::HtmlError => {
-                let mut r = (
-                    StatusCode::BAD_GATEWAY,
-                    "<html><body><h1>502 Bad Gateway</h1></body></html>",
-                )
-                    .into_response();
-                r.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-                return r;
-            }
-            _ => {}
-        }
+    if !is_patient_search && let Some(r) = faults::on_search(&inner.faults) {
+        return r;
     }
     let count: usize = q
         .get("_count")
@@ -298,14 +235,8 @@ async fn search(
             (None, None) => true,
         })
         .collect();
-    let intruder;
-    if fault == Fault::WrongPatient && rtype == "AllergyIntolerance" {
-        intruder = json!({
-            "resourceType": "AllergyIntolerance", "id": "intruder-1",
-            "code": {"text": "Peanut allergy"}, "patient": {"reference": "Patient/someone-else"}
-        });
-        matches.push(&intruder);
-    }
+    let extra = faults::extra_matches(&inner.faults, &rtype);
+    matches.extend(extra.iter());
     let page: Vec<&Value> = matches.iter().skip(offset).take(count).copied().collect();
     let mut entries: Vec<Value> = page
         .iter()
@@ -339,15 +270,15 @@ async fn search(
     }
     let self_url = format!("{}{}", inner.base, uri);
     let mut links = vec![json!({"relation": "self", "url": self_url})];
-    let forced = matches!(fault, Fault::NextLoop | Fault::ForeignNext) && !is_patient_search;
-    if offset + count < matches.len() || forced {
+    let paging = faults::paging(&inner.faults, is_patient_search);
+    if offset + count < matches.len() || paging.forced {
         let mut pairs: Vec<(String, String)> = q
             .iter()
             .filter(|(k, _)| k.as_str() != "_offset")
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         pairs.sort();
-        let next_offset = if fault == Fault::NextLoop {
+        let next_offset = if paging.repeat {
             offset
         } else {
             offset + count
@@ -356,24 +287,17 @@ async fn search(
         let query = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
-        let host = if fault == Fault::ForeignNext {
-            "http://elsewhere.invalid".to_string()
-        } else {
-            inner.base.clone()
-        };
+        let host = paging.host.unwrap_or_else(|| inner.base.clone());
         links.push(json!({"relation": "next", "url": format!("{host}/{rtype}?{query}")}));
     }
     let body =
         json!({"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries})
             .to_string();
-    if fault == Fault::TruncatedJson && !is_patient_search {
-        let cut = body.len() / 2;
-        let cut = (0..=cut)
-            .rev()
-            .find(|i| body.is_char_boundary(*i))
-            .unwrap_or(0);
-        return fhir_json(StatusCode::OK, body[..cut].to_string());
-    }
+    let body = if is_patient_search {
+        body
+    } else {
+        faults::body(&inner.faults, body)
+    };
     fhir_json(StatusCode::OK, body)
 }
 

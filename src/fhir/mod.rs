@@ -12,6 +12,7 @@ pub use client::{FhirClient, Pager};
 pub use error::FhirError;
 
 /// The FHIR releases Crossview reads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FhirVersion {
     R4,

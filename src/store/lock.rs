@@ -32,4 +32,15 @@ impl SyncLock {
             }),
         }
     }
+
+    /// True when a sync (in this process or another) holds the cache now.
+    pub fn is_held(data_dir: &Path) -> bool {
+        let Ok(file) = OpenOptions::new()
+            .write(true)
+            .open(data_dir.join("sync.lock"))
+        else {
+            return false;
+        };
+        file.try_lock().is_err()
+    }
 }

@@ -16,14 +16,15 @@ use std::time::Duration;
 use crate::error::{ErrorCode, HasCode};
 
 pub use lock::SyncLock;
-pub use read::{SourceStatus, TimelineFilter};
+pub use read::{CachedResource, SourceState, SourceStatus, TimelineFilter};
 pub use schema::SCHEMA_VERSION;
-pub use write::{RunId, RunSummary, StoredResource};
+pub use write::{Committed, Provenance, RunId, RunOutcome, RunStart, RunSummary, StoredResource};
 
 pub const DB_FILE: &str = "crossview.sqlite3";
 
-/// Bumped when derivation changes; an older cache has its derived rows rebuilt at open.
-pub const DERIVE_VERSION: &str = "1";
+/// Bumped when derivation changes; a cache derived by an older version has its
+/// derived rows rebuilt at open (never one derived by a newer version).
+pub const DERIVE_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -49,6 +50,8 @@ pub enum StoreError {
     Migrate { path: PathBuf, message: String },
     #[error("another Crossview is syncing into {path}; try again when it has finished")]
     Locked { path: PathBuf },
+    #[error("the cache writer stopped unexpectedly; nothing more of this sync could be saved")]
+    WriterStopped,
     #[error("cache error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("cache holds unreadable derived data: {0}")]
@@ -92,12 +95,7 @@ impl Store {
         .map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(open_err)?;
+        // Refuse a newer cache before anything (even a journal mode) is written to it.
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(open_err)?;
@@ -108,6 +106,12 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
         schema::migrations()
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migrate {
@@ -115,7 +119,11 @@ impl Store {
                 message: e.to_string(),
             })?;
         let mut store = Store { conn, path };
-        if store.meta("derive_version")?.as_deref() != Some(DERIVE_VERSION) {
+        let derived: u32 = store
+            .meta("derive_version")?
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if derived < DERIVE_VERSION {
             store.rebuild_derived()?;
         }
         Ok(store)

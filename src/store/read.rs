@@ -4,37 +4,86 @@ use rusqlite::{OptionalExtension, params_from_iter};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::{Store, StoreError};
+use super::{RunOutcome, Store, StoreError};
+use crate::config::EndpointKind;
 use crate::error::ErrorCode;
+use crate::fhir::FhirVersion;
 use crate::timeline::{Code, EventKind, TimelineEvent};
 
 #[derive(Debug, Clone, Default)]
 pub struct TimelineFilter {
     /// Empty: every kind.
     pub kinds: Vec<EventKind>,
-    /// Empty: every source.
+    /// Endpoint ids; empty: every source.
     pub sources: Vec<String>,
+}
+
+/// How a source of a patient's record stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceState {
+    /// Read successfully within the freshness limit.
+    Fresh,
+    /// Read successfully, but longer ago than the freshness limit.
+    Old,
+    /// The last sync failed; earlier data (if any) is shown.
+    Failed,
+    /// The last sync stopped part way (the program was closed or killed).
+    Interrupted,
+    /// The last sync was kept aside: it would have erased entries without explanation.
+    Suspect,
+    /// A sync is running now.
+    Syncing,
+    /// Configured, but never synced for this patient.
+    Never,
+    /// Cached data from an endpoint no longer configured (or now at another address).
+    NotConfigured,
+}
+
+/// A cached resource with where it came from, for views built from raw JSON.
+#[derive(Debug, Clone)]
+pub struct CachedResource {
+    pub endpoint_id: String,
+    pub resource_type: String,
+    pub id: String,
+    pub fhir_version: FhirVersion,
+    pub json: String,
 }
 
 /// Per endpoint: what is cached and how the last attempt went.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceStatus {
+    /// The endpoint's stable id.
+    pub source_id: String,
+    /// The endpoint's name (as configured now; as it was at the sync when no longer configured).
     pub source: String,
-    pub source_kind: String,
+    pub source_kind: EndpointKind,
     pub base_url: String,
+    /// Where the data shown came from (the base URL of its sync).
+    pub data_origin: Option<String>,
+    /// False when no configured endpoint has this id and address any more: the
+    /// data is shown as from a source no longer configured, and can be purged.
+    pub configured: bool,
     /// When the data shown was fetched (finish of the last successful sync).
     pub last_success: Option<String>,
     pub last_attempt: Option<String>,
-    /// `ok`, `failed` or `running`.
-    pub last_outcome: String,
+    pub last_outcome: RunOutcome,
     pub last_error_code: Option<ErrorCode>,
     pub last_error: Option<String>,
-    pub fhir_version: Option<String>,
+    pub fhir_version: Option<FhirVersion>,
     /// Resources cached from this source, by type.
     pub counts: BTreeMap<String, u64>,
     pub warnings: Vec<String>,
-    /// True when the last attempt failed, so what is shown is older than the last try.
+    /// Searched types the server said it does not offer (at the sync whose data is shown).
+    pub not_offered: Vec<String>,
+    /// Patient records found at the sync whose data is shown (0: the patient is not known there).
+    pub patients_found: u64,
+    /// How the source stands, all things considered (set with the configuration and the clock).
+    pub state: SourceState,
+    /// True when what is shown is not the result of the latest attempt (it failed,
+    /// was interrupted or kept aside), or is older than the freshness limit.
     pub stale: bool,
 }
 
@@ -56,7 +105,7 @@ impl Store {
         }
         if !filter.sources.is_empty() {
             sql.push_str(&format!(
-                " AND c.source IN ({})",
+                " AND c.endpoint_id IN ({})",
                 vec!["?"; filter.sources.len()].join(",")
             ));
             args.extend(filter.sources.iter().cloned());
@@ -68,19 +117,19 @@ impl Store {
     pub fn timeline_event(
         &self,
         patient: &str,
-        source: &str,
+        endpoint_id: &str,
         resource_type: &str,
         id: &str,
     ) -> Result<Option<TimelineEvent>, StoreError> {
         let args = vec![
-            source.to_string(),
+            endpoint_id.to_string(),
             resource_type.to_string(),
             id.to_string(),
         ];
         Ok(self
             .query_events(
                 patient,
-                " AND c.source = ? AND e.resource_type = ? AND e.resource_id = ?",
+                " AND c.endpoint_id = ? AND e.resource_type = ? AND e.resource_id = ?",
                 args,
             )?
             .into_iter()
@@ -95,7 +144,8 @@ impl Store {
     ) -> Result<Vec<TimelineEvent>, StoreError> {
         let sql = format!(
             "SELECT e.kind, e.date, e.title, e.status, e.entered_in_error, e.detail, e.codes, s.source, s.source_kind,
-                    e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version
+                    e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version,
+                    c.endpoint_id, s.finished_at, e.marks
              FROM current_run c
              JOIN sync_run s ON s.run_id = c.run_id
              JOIN event e ON e.run_id = c.run_id
@@ -122,82 +172,94 @@ impl Store {
                     .unwrap_or_else(|| crate::display::NOT_KNOWN.to_string()),
                 status: r.get(3)?,
                 entered_in_error: r.get(4)?,
+                marks: serde_json::from_str(&r.get::<_, String>(17)?)?,
                 detail: r.get(5)?,
                 codes,
                 source: r.get(7)?,
-                source_kind: r.get(8)?,
+                source_kind: EndpointKind::parse(&r.get::<_, String>(8)?),
                 resource_type: r.get(9)?,
                 resource_id: r.get(10)?,
                 version_id: r.get(11)?,
                 last_updated: r.get(12)?,
                 fetched_at: r.get(13)?,
-                fhir_version: r.get(14)?,
+                fhir_version: FhirVersion::parse(&r.get::<_, String>(14)?)
+                    .unwrap_or(FhirVersion::R4),
+                source_id: r.get(15)?,
+                as_of: r.get(16)?,
+                stale: false,
             });
         }
         Ok(out)
     }
 
-    /// One endpoint status per source that was ever synced for this patient, in name order.
+    /// One status per endpoint id ever synced for this patient, in name order.
+    /// `configured` and the freshness part of `stale` are the caller's to set (it knows the configuration).
     pub fn sources(&self, patient: &str) -> Result<Vec<SourceStatus>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT s.source, s.source_kind, s.base_url, s.started_at, s.outcome, s.error_code, s.error_message,
-                    s.fhir_version, s.warnings,
-                    (SELECT ok.finished_at FROM current_run c JOIN sync_run ok ON ok.run_id = c.run_id
-                      WHERE c.patient_key = s.patient_key AND c.source = s.source),
-                    (SELECT ok.counts FROM current_run c JOIN sync_run ok ON ok.run_id = c.run_id
-                      WHERE c.patient_key = s.patient_key AND c.source = s.source)
+            "SELECT s.endpoint_id, s.source, s.source_kind, s.base_url, s.started_at, s.outcome, s.error_code,
+                    s.error_message, s.fhir_version, s.warnings,
+                    ok.finished_at, ok.counts, ok.origin, ok.not_offered, ok.fhir_version, ok.warnings,
+                    ok.patient_ids
              FROM sync_run s
+             LEFT JOIN current_run c ON c.patient_key = s.patient_key AND c.endpoint_id = s.endpoint_id
+             LEFT JOIN sync_run ok ON ok.run_id = c.run_id
              WHERE s.patient_key = ?1
-               AND s.run_id = (SELECT max(run_id) FROM sync_run l WHERE l.patient_key = s.patient_key AND l.source = s.source)
-             ORDER BY s.source",
+               AND s.run_id = (SELECT max(run_id) FROM sync_run l
+                               WHERE l.patient_key = s.patient_key AND l.endpoint_id = s.endpoint_id)
+             ORDER BY s.source, s.endpoint_id",
         )?;
-        let rows = st.query_map([patient], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, Option<String>>(10)?,
-            ))
-        })?;
+        let mut rows = st.query([patient])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (
-                source,
-                source_kind,
-                base_url,
-                started,
-                outcome,
-                code,
-                message,
-                version,
-                warnings,
-                last_ok,
-                counts,
-            ) = row?;
+        while let Some(r) = rows.next()? {
+            let outcome = RunOutcome::parse(&r.get::<_, String>(5)?);
+            let last_success: Option<String> = r.get(10)?;
+            let json_list = |i: usize| -> Result<Vec<String>, StoreError> {
+                Ok(r.get::<_, Option<String>>(i)?
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?
+                    .unwrap_or_default())
+            };
+            // What the shown data says about itself, else what the last attempt said.
+            let mut warnings = json_list(15)?;
+            if warnings.is_empty() {
+                warnings = json_list(9)?;
+            }
+            let version: Option<String> = r.get::<_, Option<String>>(14)?.or(r.get(8)?);
             out.push(SourceStatus {
-                stale: outcome == "failed",
-                source,
-                source_kind,
-                base_url,
-                last_success: last_ok,
-                last_attempt: Some(started),
+                source_id: r.get(0)?,
+                source: r.get(1)?,
+                source_kind: EndpointKind::parse(&r.get::<_, String>(2)?),
+                base_url: r.get(3)?,
+                data_origin: r.get(12)?,
+                configured: true,
+                stale: outcome != RunOutcome::Ok && outcome != RunOutcome::Running,
+                last_attempt: Some(r.get(4)?),
                 last_outcome: outcome,
-                last_error_code: code.as_deref().map(ErrorCode::parse),
-                last_error: message,
-                fhir_version: version,
-                counts: counts
+                last_error_code: r
+                    .get::<_, Option<String>>(6)?
+                    .as_deref()
+                    .map(ErrorCode::parse),
+                last_error: r.get(7)?,
+                fhir_version: version.as_deref().and_then(FhirVersion::parse),
+                counts: r
+                    .get::<_, Option<String>>(11)?
                     .as_deref()
                     .map(serde_json::from_str)
                     .transpose()?
                     .unwrap_or_default(),
-                warnings: serde_json::from_str(&warnings)?,
+                warnings,
+                not_offered: json_list(13)?,
+                patients_found: json_list(16)?.len() as u64,
+                state: match outcome {
+                    RunOutcome::Ok => SourceState::Fresh,
+                    RunOutcome::Running => SourceState::Syncing,
+                    RunOutcome::Failed => SourceState::Failed,
+                    RunOutcome::Interrupted => SourceState::Interrupted,
+                    RunOutcome::Suspect => SourceState::Suspect,
+                    RunOutcome::Never => SourceState::Never,
+                },
+                last_success,
             });
         }
         Ok(out)
@@ -207,7 +269,7 @@ impl Store {
     pub fn resource_json(
         &self,
         patient: &str,
-        source: &str,
+        endpoint_id: &str,
         resource_type: &str,
         id: &str,
     ) -> Result<Option<String>, StoreError> {
@@ -215,24 +277,56 @@ impl Store {
             .conn
             .query_row(
                 "SELECT r.json FROM current_run c JOIN resource r ON r.run_id = c.run_id
-                 WHERE c.patient_key = ?1 AND c.source = ?2 AND r.resource_type = ?3 AND r.id = ?4",
-                [patient, source, resource_type, id],
+                 WHERE c.patient_key = ?1 AND c.endpoint_id = ?2 AND r.resource_type = ?3 AND r.id = ?4",
+                [patient, endpoint_id, resource_type, id],
                 |r| r.get(0),
             )
             .optional()?)
     }
 
-    /// Every cached resource of a type for a patient: `(source, json)`.
+    /// Every cached resource of a type for a patient: `(endpoint id, json)`.
     pub fn resources_of_type(
         &self,
         patient: &str,
         resource_type: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let mut st = self.conn.prepare(
-            "SELECT c.source, r.json FROM current_run c JOIN resource r ON r.run_id = c.run_id
-             WHERE c.patient_key = ?1 AND r.resource_type = ?2 ORDER BY c.source, r.id",
+            "SELECT c.endpoint_id, r.json FROM current_run c JOIN resource r ON r.run_id = c.run_id
+             WHERE c.patient_key = ?1 AND r.resource_type = ?2 ORDER BY c.endpoint_id, r.id",
         )?;
         let rows = st.query_map([patient, resource_type], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every cached resource of these types for a patient (shown runs only), by source then type and id.
+    pub fn patient_resources(
+        &self,
+        patient: &str,
+        types: &[&str],
+    ) -> Result<Vec<CachedResource>, StoreError> {
+        let sql = format!(
+            "SELECT c.endpoint_id, r.resource_type, r.id, r.fhir_version, r.json
+             FROM current_run c JOIN resource r ON r.run_id = c.run_id
+             WHERE c.patient_key = ? AND r.resource_type IN ({})
+             ORDER BY c.endpoint_id, r.resource_type, r.id",
+            vec!["?"; types.len().max(1)].join(",")
+        );
+        let mut args: Vec<&str> = vec![patient];
+        args.extend(types.iter().copied());
+        if types.is_empty() {
+            args.push("");
+        }
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let rows = st.query_map(params_from_iter(args.iter()), |r| {
+            Ok(CachedResource {
+                endpoint_id: r.get(0)?,
+                resource_type: r.get(1)?,
+                id: r.get(2)?,
+                fhir_version: FhirVersion::parse(&r.get::<_, String>(3)?)
+                    .unwrap_or(FhirVersion::R4),
+                json: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -240,14 +334,14 @@ impl Store {
     pub fn rejected(
         &self,
         patient: &str,
-        source: &str,
+        endpoint_id: &str,
     ) -> Result<Vec<(String, String, String, String)>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT j.resource_type, j.resource_id, j.code, j.reason FROM rejected j
-             WHERE j.run_id = (SELECT max(run_id) FROM sync_run WHERE patient_key = ?1 AND source = ?2)
+             WHERE j.run_id = (SELECT max(run_id) FROM sync_run WHERE patient_key = ?1 AND endpoint_id = ?2)
              ORDER BY j.resource_type, j.resource_id",
         )?;
-        let rows = st.query_map([patient, source], |r| {
+        let rows = st.query_map([patient, endpoint_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -88,17 +88,115 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 "#;
 
+/// V2: data is keyed by the endpoint's stable id, not its display name, and each
+/// run records the origin (base URL) it came from. Runs can also end `suspect`
+/// (kept aside: the earlier data stays shown) or `interrupted` (process died).
+const V2: &str = r#"
+CREATE TABLE sync_run_v2 (
+    run_id          INTEGER PRIMARY KEY,
+    patient_key     TEXT NOT NULL,
+    endpoint_id     TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    source_kind     TEXT NOT NULL,
+    base_url        TEXT NOT NULL,
+    origin          TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    outcome         TEXT NOT NULL
+                    CHECK (outcome IN ('running', 'ok', 'failed', 'suspect', 'interrupted')),
+    error_code      TEXT,
+    error_message   TEXT,
+    fhir_version    TEXT,
+    server_software TEXT,
+    patient_ids     TEXT NOT NULL DEFAULT '[]',
+    counts          TEXT NOT NULL DEFAULT '{}',
+    warnings        TEXT NOT NULL DEFAULT '[]',
+    not_offered     TEXT NOT NULL DEFAULT '[]'
+);
+INSERT INTO sync_run_v2 (run_id, patient_key, endpoint_id, source, source_kind, base_url, origin,
+    started_at, finished_at, outcome, error_code, error_message, fhir_version, server_software,
+    patient_ids, counts, warnings)
+SELECT run_id, patient_key, source, source, source_kind, base_url, rtrim(base_url, '/'),
+    started_at, finished_at, outcome, error_code, error_message, fhir_version, server_software,
+    patient_ids, counts, warnings
+FROM sync_run;
+
+ALTER TABLE event ADD COLUMN marks TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE current_run_v2 (
+    patient_key TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    run_id      INTEGER NOT NULL,
+    PRIMARY KEY (patient_key, endpoint_id)
+) WITHOUT ROWID;
+"#;
+
+/// Ids for V1 rows: the slug of the name, as a V1 configuration (no ids) derives them.
+fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    let names: Vec<String> = {
+        let mut st = tx.prepare("SELECT DISTINCT source FROM sync_run_v2")?;
+        st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+    };
+    for name in names {
+        tx.execute(
+            "UPDATE sync_run_v2 SET endpoint_id = ?1 WHERE source = ?2",
+            [crate::config::slug(&name), name],
+        )?;
+    }
+    tx.execute_batch(
+        r#"
+        INSERT INTO current_run_v2 (patient_key, endpoint_id, run_id)
+            SELECT c.patient_key, s.endpoint_id, c.run_id
+            FROM current_run c JOIN sync_run_v2 s ON s.run_id = c.run_id;
+        DROP TABLE current_run;
+        DROP INDEX sync_run_by_patient;
+        DROP TABLE sync_run;
+        ALTER TABLE sync_run_v2 RENAME TO sync_run;
+        ALTER TABLE current_run_v2 RENAME TO current_run;
+        CREATE INDEX sync_run_by_patient ON sync_run (patient_key, endpoint_id, run_id);
+        "#,
+    )?;
+    Ok(())
+}
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, v2_ids)])
 }
 
 /// Schema number this code writes.
-pub const SCHEMA_VERSION: usize = 1;
+pub const SCHEMA_VERSION: usize = 2;
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn a_v1_cache_keeps_its_data_keyed_by_the_id_its_name_gives() {
+        use rusqlite::Connection;
+        let mut c = Connection::open_in_memory().unwrap();
+        rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(super::V1)])
+            .to_latest(&mut c)
+            .unwrap();
+        c.execute_batch(
+            "INSERT INTO sync_run (run_id, patient_key, source, source_kind, base_url, started_at, outcome)
+                 VALUES (7, '9990000018', 'Meadow Lane Surgery', 'gp', 'http://gp/fhir/', 't', 'ok');
+             INSERT INTO current_run VALUES ('9990000018', 'Meadow Lane Surgery', 7);",
+        )
+        .unwrap();
+        super::migrations().to_latest(&mut c).unwrap();
+        let (id, origin, run): (String, String, i64) = c
+            .query_row(
+                "SELECT s.endpoint_id, s.origin, c.run_id FROM current_run c JOIN sync_run s USING (run_id)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (id.as_str(), origin.as_str(), run),
+            ("meadow-lane-surgery", "http://gp/fhir", 7)
+        );
     }
 }

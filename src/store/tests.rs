@@ -11,7 +11,7 @@ fn resource(v: serde_json::Value) -> StoredResource {
         raw,
         FhirVersion::R4,
         "2026-11-25T10:00:00.000Z",
-        "match",
+        Provenance::Match,
         "x".into(),
     )
 }
@@ -23,15 +23,22 @@ fn allergy(id: &str, text: &str) -> StoredResource {
     )
 }
 
+/// A run of endpoint `source` (its id and its name) for the test patient.
+fn start(source: &str, started_at: &str) -> RunStart {
+    RunStart {
+        patient: "9990000018".into(),
+        endpoint_id: source.into(),
+        source: source.into(),
+        kind: crate::config::EndpointKind::Hospital,
+        base_url: "http://x".into(),
+        origin: "http://x".into(),
+        started_at: started_at.into(),
+    }
+}
+
 fn synced(store: &mut Store, source: &str, items: Vec<StoredResource>) -> RunId {
     let run = store
-        .begin_run(
-            "9990000018",
-            source,
-            "hospital",
-            "http://x",
-            "2026-11-25T10:00:00Z",
-        )
+        .begin_run(&start(source, "2026-11-25T10:00:00Z"))
         .unwrap();
     store.write_page(run, &items).unwrap();
     store
@@ -63,9 +70,7 @@ fn a_new_run_replaces_the_previous_one_only_when_committed() {
     assert_eq!(titles(&store), ["A:Latex", "A:Penicillin"]);
 
     // A run in progress is invisible to readers (another connection, as the CLI would use).
-    let run = store
-        .begin_run("9990000018", "A", "hospital", "http://x", "t")
-        .unwrap();
+    let run = store.begin_run(&start("A", "t")).unwrap();
     store.write_page(run, &[allergy("3", "Peanut")]).unwrap();
     let reader = Store::open(dir.path()).unwrap();
     assert_eq!(titles(&reader), ["A:Latex", "A:Penicillin"]);
@@ -79,9 +84,7 @@ fn a_failed_run_leaves_the_earlier_cache_untouched() {
     let mut store = Store::open(dir.path()).unwrap();
     synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
     synced(&mut store, "B", vec![allergy("1", "Aspirin")]);
-    let run = store
-        .begin_run("9990000018", "A", "hospital", "http://x", "t")
-        .unwrap();
+    let run = store.begin_run(&start("A", "t")).unwrap();
     store
         .write_page(run, &[allergy("9", "Half a sync")])
         .unwrap();
@@ -100,6 +103,7 @@ fn a_failed_run_leaves_the_earlier_cache_untouched() {
         .find(|s| s.source == "A")
         .unwrap();
     assert!(a.stale);
+    assert_eq!(a.last_outcome, RunOutcome::Failed);
     assert_eq!(a.last_error_code, Some(ErrorCode::EndpointTimeout));
     assert_eq!(a.last_success.as_deref(), Some("2026-11-25T10:00:01Z"));
 }
@@ -110,9 +114,7 @@ fn interrupted_runs_are_discarded_on_recovery() {
     {
         let mut store = Store::open(dir.path()).unwrap();
         synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
-        let run = store
-            .begin_run("9990000018", "A", "hospital", "http://x", "t")
-            .unwrap();
+        let run = store.begin_run(&start("A", "t")).unwrap();
         store
             .write_page(run, &[allergy("2", "Never committed")])
             .unwrap();
@@ -121,6 +123,9 @@ fn interrupted_runs_are_discarded_on_recovery() {
     let mut store = Store::open(dir.path()).unwrap();
     assert_eq!(store.recover_interrupted("t4").unwrap(), 1);
     assert_eq!(titles(&store), ["A:Penicillin"]);
+    let a = &store.sources("9990000018").unwrap()[0];
+    assert_eq!(a.last_outcome, RunOutcome::Interrupted);
+    assert!(a.stale);
     let n: i64 = store
         .conn
         .query_row("SELECT count(*) FROM resource", [], |r| r.get(0))
@@ -139,7 +144,7 @@ fn raw_json_is_kept_byte_for_byte_and_derived_rows_rebuild_identically() {
         raw.to_string(),
         FhirVersion::R4,
         "t",
-        "match",
+        Provenance::Match,
         "x".into(),
     );
     let med = resource(
@@ -250,4 +255,26 @@ fn the_sync_lock_is_exclusive() {
     assert_eq!(err.code(), ErrorCode::CacheLocked);
     drop(held);
     assert!(SyncLock::acquire(dir.path()).is_ok());
+}
+
+#[test]
+fn purging_an_endpoint_removes_its_runs_and_rows_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
+    synced(&mut store, "B", vec![allergy("1", "Latex")]);
+    assert_eq!(store.purge_endpoint("A").unwrap(), 1);
+    assert_eq!(titles(&store), ["B:Latex"]);
+    let ids: Vec<String> = store
+        .sources("9990000018")
+        .unwrap()
+        .into_iter()
+        .map(|s| s.source_id)
+        .collect();
+    assert_eq!(ids, ["B"]);
+    let n: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM resource", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
 }

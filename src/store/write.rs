@@ -7,11 +7,152 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::{DERIVE_VERSION, Store, StoreError};
-use crate::error::UiError;
+use crate::config::EndpointKind;
+use crate::error::{ErrorCode, UiError};
 use crate::fhir::FhirVersion;
 use crate::timeline::{DerivedEvent, derive_event, medication_info};
 
 pub type RunId = i64;
+
+/// How a resource reached the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// A search result for the patient.
+    Match,
+    /// Sent with a search because it was asked for (`_include`).
+    Include,
+    /// Read by reference afterwards.
+    Read,
+}
+
+impl Provenance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::Match => "match",
+            Provenance::Include => "include",
+            Provenance::Read => "read",
+        }
+    }
+}
+
+/// How a sync of one endpoint for one patient ended.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    Running,
+    Ok,
+    Failed,
+    /// Finished, but its data was kept aside because it would have erased what is shown.
+    Suspect,
+    /// The process stopped before the run finished.
+    Interrupted,
+    /// No sync attempted yet (a configured endpoint never synced for this patient).
+    Never,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Running => "running",
+            RunOutcome::Ok => "ok",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Suspect => "suspect",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> RunOutcome {
+        match s {
+            "running" => RunOutcome::Running,
+            "ok" => RunOutcome::Ok,
+            "suspect" => RunOutcome::Suspect,
+            "interrupted" => RunOutcome::Interrupted,
+            _ => RunOutcome::Failed,
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What committing a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// Its data is now what is shown.
+    Shown,
+    /// Kept aside: it would have erased entries without explanation.
+    KeptAside { lost: Vec<String> },
+}
+
+/// Words for what disappeared, by resource type.
+fn plural(resource_type: &str) -> &str {
+    match resource_type {
+        "AllergyIntolerance" => "allergies",
+        "MedicationRequest" => "medicine orders",
+        "MedicationStatement" => "medicine statements",
+        "Encounter" => "encounters",
+        "Composition" => "documents (Composition)",
+        "DocumentReference" => "documents",
+        "Condition" => "conditions",
+        other => other,
+    }
+}
+
+/// What a new run lost that the shown run had, without an explanation a
+/// server gives for an ordinary change: the patient no longer found, or a
+/// searched type that had entries now returning none or no longer offered.
+fn disappeared(
+    previous_ids: &[String],
+    previous_counts: &BTreeMap<String, u64>,
+    now: &RunSummary,
+) -> Vec<String> {
+    if !previous_ids.is_empty() && now.patient_ids.is_empty() {
+        return vec![format!(
+            "the patient is no longer found ({} entries were shown before)",
+            previous_counts.values().sum::<u64>()
+        )];
+    }
+    let mut lost = Vec::new();
+    // Patients are checked above; Medications go with the orders that name them.
+    for (ty, before) in previous_counts
+        .iter()
+        .filter(|(t, _)| !matches!(t.as_str(), "Patient" | "Medication"))
+    {
+        let before = *before;
+        let after = now.counts.get(ty).copied().unwrap_or(0);
+        if before == 0 || after > 0 {
+            continue;
+        }
+        if now.not_offered.iter().any(|t| t == ty) {
+            lost.push(format!(
+                "{ty} is no longer offered ({before} {} were shown before)",
+                plural(ty)
+            ));
+        } else {
+            lost.push(format!("{before} {} no longer returned", plural(ty)));
+        }
+    }
+    lost
+}
+
+/// Who a run is for and where its data comes from.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    pub patient: String,
+    pub endpoint_id: String,
+    /// The endpoint's name when the run started.
+    pub source: String,
+    pub kind: EndpointKind,
+    pub base_url: String,
+    pub origin: String,
+    pub started_at: String,
+}
 
 /// A resource as received, with what the store indexes about it.
 #[derive(Debug, Clone)]
@@ -22,8 +163,7 @@ pub struct StoredResource {
     pub last_updated: Option<String>,
     pub fetched_at: String,
     pub fhir_version: FhirVersion,
-    /// `match`, `include` or `read` (resolved by reference).
-    pub search_mode: &'static str,
+    pub provenance: Provenance,
     /// Exactly as the server sent it.
     pub json: String,
     pub event: Option<DerivedEvent>,
@@ -36,7 +176,7 @@ impl StoredResource {
         raw: String,
         version: FhirVersion,
         fetched_at: &str,
-        search_mode: &'static str,
+        provenance: Provenance,
         fallback_id: String,
     ) -> Self {
         let text = |p: &str| value.pointer(p).and_then(Value::as_str).map(String::from);
@@ -47,7 +187,7 @@ impl StoredResource {
             last_updated: text("/meta/lastUpdated"),
             fetched_at: fetched_at.to_string(),
             fhir_version: version,
-            search_mode,
+            provenance,
             event: derive_event(value, version),
             json: raw,
         }
@@ -62,6 +202,8 @@ pub struct RunSummary {
     pub patient_ids: Vec<String>,
     pub counts: BTreeMap<String, u64>,
     pub warnings: Vec<String>,
+    /// Searched types the server said it does not offer.
+    pub not_offered: Vec<String>,
 }
 
 pub(super) fn insert_event(
@@ -73,8 +215,8 @@ pub(super) fn insert_event(
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO event (run_id, resource_type, resource_id, kind, date, sort_key, title, status,
-             entered_in_error, detail, codes, medication_ref)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             entered_in_error, detail, codes, medication_ref, marks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         run,
@@ -89,6 +231,7 @@ pub(super) fn insert_event(
         e.detail,
         serde_json::to_string(&e.codes)?,
         e.medication_ref,
+        serde_json::to_string(&e.marks)?,
     ])?;
     Ok(())
 }
@@ -133,18 +276,19 @@ fn delete_run_rows(tx: &Transaction, run: RunId) -> Result<(), StoreError> {
 
 impl Store {
     /// Records the start of a sync of one endpoint for one patient.
-    pub fn begin_run(
-        &mut self,
-        patient: &str,
-        source: &str,
-        kind: &str,
-        base_url: &str,
-        started_at: &str,
-    ) -> Result<RunId, StoreError> {
+    pub fn begin_run(&mut self, start: &RunStart) -> Result<RunId, StoreError> {
         self.conn.execute(
-            "INSERT INTO sync_run (patient_key, source, source_kind, base_url, started_at, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
-            params![patient, source, kind, base_url, started_at],
+            "INSERT INTO sync_run (patient_key, endpoint_id, source, source_kind, base_url, origin, started_at, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running')",
+            params![
+                start.patient,
+                start.endpoint_id,
+                start.source,
+                start.kind.as_str(),
+                start.base_url,
+                start.origin,
+                start.started_at
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -169,7 +313,7 @@ impl Store {
                 r.last_updated,
                 r.fetched_at,
                 r.fhir_version.as_str(),
-                r.search_mode,
+                r.provenance.as_str(),
                 r.json,
             ])?;
             if let Some(e) = &r.event {
@@ -199,40 +343,73 @@ impl Store {
         Ok(())
     }
 
-    /// Makes a run the one shown, replacing the previous run for that patient and source atomically.
+    /// Makes a run the one shown, replacing the previous run for that patient and
+    /// source atomically — unless it would erase what the previous run showed
+    /// without explanation (the patient no longer found, a type that had entries
+    /// now empty or no longer offered): then the run is kept aside as `suspect`,
+    /// the earlier data stays shown, and what disappeared is returned.
     pub fn commit_run(
         &mut self,
         run: RunId,
         finished_at: &str,
         summary: &RunSummary,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Committed, StoreError> {
         let tx = self.conn.transaction()?;
-        let (patient, source): (String, String) = tx.query_row(
-            "SELECT patient_key, source FROM sync_run WHERE run_id = ?1",
+        let (patient, endpoint, origin): (String, String, String) = tx.query_row(
+            "SELECT patient_key, endpoint_id, origin FROM sync_run WHERE run_id = ?1",
             [run],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         resolve_medications(&tx, run)?;
-        let previous: Option<RunId> = {
+        let previous: Option<(RunId, String, String, String)> = {
             use rusqlite::OptionalExtension;
             tx.query_row(
-                "SELECT run_id FROM current_run WHERE patient_key = ?1 AND source = ?2",
-                params![patient, source],
-                |r| r.get(0),
+                "SELECT c.run_id, s.patient_ids, s.counts, s.origin FROM current_run c JOIN sync_run s USING (run_id)
+                 WHERE c.patient_key = ?1 AND c.endpoint_id = ?2",
+                params![patient, endpoint],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?
         };
-        tx.execute(
-            "INSERT INTO current_run (patient_key, source, run_id) VALUES (?1, ?2, ?3)
-             ON CONFLICT (patient_key, source) DO UPDATE SET run_id = excluded.run_id",
-            params![patient, source, run],
-        )?;
-        if let Some(prev) = previous.filter(|p| *p != run) {
-            delete_run_rows(&tx, prev)?;
+        // Only the same server's earlier answer can tell what disappeared.
+        let lost = match &previous {
+            Some((_, ids, counts, was)) if *was == origin => disappeared(
+                &serde_json::from_str::<Vec<String>>(ids)?,
+                &serde_json::from_str::<BTreeMap<String, u64>>(counts)?,
+                summary,
+            ),
+            _ => Vec::new(),
+        };
+        // Older runs kept aside are superseded by this one, whatever it becomes.
+        let aside: Vec<RunId> = {
+            let mut st = tx.prepare(
+                "SELECT run_id FROM sync_run WHERE patient_key = ?1 AND endpoint_id = ?2 AND outcome = 'suspect' AND run_id <> ?3",
+            )?;
+            st.query_map(params![patient, endpoint, run], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for old in aside {
+            delete_run_rows(&tx, old)?;
         }
+        let outcome = if lost.is_empty() {
+            tx.execute(
+                "INSERT INTO current_run (patient_key, endpoint_id, run_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (patient_key, endpoint_id) DO UPDATE SET run_id = excluded.run_id",
+                params![patient, endpoint, run],
+            )?;
+            if let Some((prev, ..)) = previous.filter(|p| p.0 != run) {
+                delete_run_rows(&tx, prev)?;
+            }
+            "ok"
+        } else {
+            "suspect"
+        };
+        let mut warnings = summary.warnings.clone();
+        warnings.extend(lost.iter().cloned());
         tx.execute(
-            "UPDATE sync_run SET outcome = 'ok', finished_at = ?2, fhir_version = ?3, server_software = ?4,
-                 patient_ids = ?5, counts = ?6, warnings = ?7
+            "UPDATE sync_run SET outcome = ?9, finished_at = ?2, fhir_version = ?3, server_software = ?4,
+                 patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8,
+                 error_code = ?10, error_message = ?11
              WHERE run_id = ?1",
             params![
                 run,
@@ -241,11 +418,58 @@ impl Store {
                 summary.server_software,
                 serde_json::to_string(&summary.patient_ids)?,
                 serde_json::to_string(&summary.counts)?,
-                serde_json::to_string(&summary.warnings)?,
+                serde_json::to_string(&warnings)?,
+                serde_json::to_string(&summary.not_offered)?,
+                outcome,
+                (!lost.is_empty()).then_some(ErrorCode::DataDisappeared.as_str()),
+                (!lost.is_empty()).then(|| lost.join("; ")),
             ],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(if lost.is_empty() {
+            Committed::Shown
+        } else {
+            Committed::KeptAside { lost }
+        })
+    }
+
+    /// Shows a run that was kept aside as suspect (after a person has checked that
+    /// the disappearance is real); the data it replaces is removed. False when there is none.
+    pub fn accept_suspect(&mut self, patient: &str, endpoint_id: &str) -> Result<bool, StoreError> {
+        use rusqlite::OptionalExtension;
+        let tx = self.conn.transaction()?;
+        let run: Option<RunId> = tx
+            .query_row(
+                "SELECT max(run_id) FROM sync_run WHERE patient_key = ?1 AND endpoint_id = ?2 AND outcome = 'suspect'",
+                params![patient, endpoint_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let Some(run) = run else {
+            return Ok(false);
+        };
+        let previous: Option<RunId> = tx
+            .query_row(
+                "SELECT run_id FROM current_run WHERE patient_key = ?1 AND endpoint_id = ?2",
+                params![patient, endpoint_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute(
+            "INSERT INTO current_run (patient_key, endpoint_id, run_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (patient_key, endpoint_id) DO UPDATE SET run_id = excluded.run_id",
+            params![patient, endpoint_id, run],
+        )?;
+        if let Some(prev) = previous.filter(|p| *p != run) {
+            delete_run_rows(&tx, prev)?;
+        }
+        tx.execute(
+            "UPDATE sync_run SET outcome = 'ok', error_code = NULL, error_message = NULL WHERE run_id = ?1",
+            [run],
+        )?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Marks a run failed and discards whatever it had written; the data shown before stays.
@@ -277,7 +501,7 @@ impl Store {
         Ok(())
     }
 
-    /// Runs left 'running' by a process that died: mark them failed and drop their rows.
+    /// Runs left 'running' by a process that died: mark them interrupted and drop their rows.
     /// Only call while holding the [`super::SyncLock`].
     pub fn recover_interrupted(&mut self, now: &str) -> Result<usize, StoreError> {
         let runs: Vec<RunId> = {
@@ -290,11 +514,33 @@ impl Store {
         for run in &runs {
             delete_run_rows(&tx, *run)?;
             tx.execute(
-                "UPDATE sync_run SET outcome = 'failed', finished_at = ?2, error_code = 'Internal',
-                     error_message = 'the sync was interrupted before it finished' WHERE run_id = ?1",
+                "UPDATE sync_run SET outcome = 'interrupted', finished_at = ?2, error_code = 'Internal',
+                     error_message = 'the sync was interrupted before it finished (the program stopped)' WHERE run_id = ?1",
                 params![run, now],
             )?;
         }
+        tx.commit()?;
+        Ok(runs.len())
+    }
+
+    /// Removes every run and every cached row of an endpoint id (all patients):
+    /// data from a source that is no longer configured.
+    pub fn purge_endpoint(&mut self, endpoint_id: &str) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let runs: Vec<RunId> = {
+            let mut st = tx.prepare("SELECT run_id FROM sync_run WHERE endpoint_id = ?1")?;
+            st.query_map([endpoint_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for run in &runs {
+            delete_run_rows(&tx, *run)?;
+            tx.execute("DELETE FROM rejected WHERE run_id = ?1", [run])?;
+        }
+        tx.execute(
+            "DELETE FROM current_run WHERE endpoint_id = ?1",
+            [endpoint_id],
+        )?;
+        tx.execute("DELETE FROM sync_run WHERE endpoint_id = ?1", [endpoint_id])?;
         tx.commit()?;
         Ok(runs.len())
     }
@@ -338,7 +584,7 @@ impl Store {
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('derive_version', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [DERIVE_VERSION],
+            [DERIVE_VERSION.to_string()],
         )?;
         tx.commit()?;
         Ok(n)

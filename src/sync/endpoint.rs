@@ -13,132 +13,71 @@ use super::{
     EndpointOutcome, MAX_MEDICATION_READS, Progress, ProgressSink, SEARCHED_TYPES, now_rfc3339,
 };
 use crate::config::{Endpoint, FhirVersionSetting};
-use crate::error::{ErrorCode, HasCode, UiError};
+use crate::error::{ErrorCode, UiError};
 use crate::fhir::bundle::SearchMode;
+use crate::fhir::capability::Capabilities;
 use crate::fhir::reference::{Belongs, PatientIdentity, patient_has_nhs_number};
 use crate::fhir::{FhirClient, FhirError, FhirVersion};
 use crate::nhs_number::{NHS_NUMBER_SYSTEM, NhsNumber};
-use crate::store::{RunId, RunSummary, StoredResource};
+use crate::store::{
+    Committed, Provenance, RunId, RunOutcome, RunStart, RunSummary, StoredResource,
+};
 
-/// State shared by the concurrent searches of one endpoint.
-struct Ctx {
-    ep: Endpoint,
-    client: FhirClient,
-    writer: Writer,
-    run: RunId,
-    version: FhirVersion,
-    identity: PatientIdentity,
-    progress: Arc<dyn ProgressSink>,
-    counts: Mutex<BTreeMap<String, u64>>,
-    warnings: Mutex<Vec<String>>,
-    mismatches: Mutex<Vec<String>>,
-    rejected: AtomicU64,
-    medication_refs: Mutex<BTreeSet<String>>,
-    medications_seen: Mutex<BTreeSet<String>>,
-    no_id: AtomicU64,
+fn malformed(context: &str, e: &serde_json::Error) -> UiError {
+    UiError::new(ErrorCode::MalformedResponse, format!("{context}: {e}"))
 }
 
-fn ui(e: &impl HasCode) -> UiError {
-    e.to_ui()
-}
-
+/// An endpoint whose sync task itself failed (a panic): reported, never silent.
 pub(super) fn crashed(ep: &Endpoint, why: &str) -> EndpointOutcome {
-    let now = now_rfc3339();
-    EndpointOutcome {
-        source: ep.name().to_string(),
-        source_kind: ep.kind.as_str().to_string(),
-        base_url: ep.base_url.to_string(),
-        outcome: "failed".into(),
-        error: Some(UiError {
-            code: ErrorCode::Internal,
-            message: format!("the sync of this endpoint stopped unexpectedly: {why}"),
-        }),
-        started_at: now.clone(),
-        finished_at: now,
-        fhir_version: None,
-        patients_found: 0,
-        counts: BTreeMap::new(),
-        rejected: 0,
-        warnings: Vec::new(),
-        bytes: 0,
-    }
+    let mut o = EndpointOutcome::new(ep, now_rfc3339());
+    o.error = Some(UiError::new(
+        ErrorCode::Internal,
+        format!("the sync of this endpoint stopped unexpectedly: {why}"),
+    ));
+    o
 }
 
+/// Syncs one endpoint for one patient and reports how it went.
 pub(super) async fn sync_endpoint(
     ep: Endpoint,
     writer: Writer,
     nhs: NhsNumber,
     progress: Arc<dyn ProgressSink>,
 ) -> EndpointOutcome {
-    let started_at = now_rfc3339();
-    let source = ep.name().to_string();
+    let mut outcome = EndpointOutcome::new(&ep, now_rfc3339());
     progress.report(Progress::Started {
-        source: source.clone(),
+        source: outcome.source.clone(),
+        source_id: outcome.source_id.clone(),
     });
-    let mut outcome = EndpointOutcome {
-        source: source.clone(),
-        source_kind: ep.kind.as_str().to_string(),
+    let start = RunStart {
+        patient: nhs.as_str().to_string(),
+        endpoint_id: ep.id(),
+        source: ep.name().to_string(),
+        kind: ep.kind,
         base_url: ep.base_url.to_string(),
-        outcome: "failed".into(),
-        error: None,
-        started_at: started_at.clone(),
-        finished_at: started_at.clone(),
-        fhir_version: None,
-        patients_found: 0,
-        counts: BTreeMap::new(),
-        rejected: 0,
-        warnings: Vec::new(),
-        bytes: 0,
+        origin: ep.origin(),
+        started_at: outcome.started_at.clone(),
     };
-    let run = match writer
-        .begin(
-            nhs.as_str(),
-            &source,
-            ep.kind.as_str(),
-            ep.base_url.as_str(),
-            &started_at,
-        )
-        .await
-    {
-        Ok(run) => run,
-        Err(e) => {
-            outcome.error = Some(ui(&e));
-            outcome.finished_at = now_rfc3339();
-            progress.report(Progress::Finished {
-                outcome: Box::new(outcome.clone()),
-            });
-            return outcome;
+    match writer.run(move |s| s.begin_run(&start)).await {
+        Ok(run) => {
+            let mut sync = EndpointSync {
+                ep,
+                writer: writer.clone(),
+                run,
+                nhs,
+                progress: progress.clone(),
+                summary: RunSummary::default(),
+                patients_found: 0,
+                bytes: 0,
+                rejected: 0,
+            };
+            let result = sync.fetch().await;
+            sync.finish(result, &mut outcome).await;
         }
-    };
-    let mut summary = RunSummary::default();
-    let result = fetch(
-        &ep,
-        &writer,
-        run,
-        &nhs,
-        progress.clone(),
-        &mut summary,
-        &mut outcome,
-    )
-    .await;
-    outcome.finished_at = now_rfc3339();
-    outcome.fhir_version = summary.fhir_version.clone();
-    outcome.counts = summary.counts.clone();
-    outcome.warnings = summary.warnings.clone();
-    let stored = match result {
-        Ok(()) => writer
-            .commit(run, outcome.finished_at.clone(), summary)
-            .await
-            .map(|_| None),
-        Err(error) => writer
-            .fail(run, outcome.finished_at.clone(), error.clone(), summary)
-            .await
-            .map(|_| Some(error)),
-    };
-    match stored {
-        Ok(None) => outcome.outcome = "ok".into(),
-        Ok(Some(error)) => outcome.error = Some(error),
-        Err(e) => outcome.error = Some(ui(&e)),
+        Err(e) => {
+            outcome.error = Some(e.into());
+            outcome.finished_at = now_rfc3339();
+        }
     }
     progress.report(Progress::Finished {
         outcome: Box::new(outcome.clone()),
@@ -146,349 +85,464 @@ pub(super) async fn sync_endpoint(
     outcome
 }
 
-async fn fetch(
-    ep: &Endpoint,
-    writer: &Writer,
+/// One endpoint's sync in progress: what it has learnt so far.
+struct EndpointSync {
+    ep: Endpoint,
+    writer: Writer,
     run: RunId,
-    nhs: &NhsNumber,
+    nhs: NhsNumber,
     progress: Arc<dyn ProgressSink>,
-    summary: &mut RunSummary,
-    outcome: &mut EndpointOutcome,
-) -> Result<(), UiError> {
-    let client = FhirClient::for_endpoint(ep).map_err(|e| ui(&e))?;
-    // Version and supported types from the CapabilityStatement. With a configured
-    // version, a missing /metadata is only a warning.
-    let caps = match client.capabilities().await {
-        Ok(c) => Some(c),
-        Err(e) if ep.fhir_version != FhirVersionSetting::Auto => {
-            summary.warnings.push(format!(
-                "could not read the CapabilityStatement ({e}); using the configured version"
-            ));
-            None
+    summary: RunSummary,
+    patients_found: usize,
+    bytes: u64,
+    rejected: u64,
+}
+
+impl EndpointSync {
+    /// Commits the run (its data becomes what is shown) or fails it (the earlier data stays).
+    async fn finish(self, result: Result<(), UiError>, outcome: &mut EndpointOutcome) {
+        outcome.finished_at = now_rfc3339();
+        outcome.fhir_version = self
+            .summary
+            .fhir_version
+            .as_deref()
+            .and_then(FhirVersion::parse);
+        outcome.counts = self.summary.counts.clone();
+        outcome.warnings = self.summary.warnings.clone();
+        outcome.patients_found = self.patients_found;
+        outcome.bytes = self.bytes;
+        outcome.rejected = self.rejected;
+        let (run, finished, summary) = (self.run, outcome.finished_at.clone(), self.summary);
+        let stored = match result {
+            Ok(()) => self
+                .writer
+                .run(move |s| s.commit_run(run, &finished, &summary))
+                .await
+                .map(|c| match c {
+                    Committed::Shown => None,
+                    Committed::KeptAside { lost } => {
+                        outcome.warnings.extend(lost.iter().cloned());
+                        Some(UiError::new(
+                            ErrorCode::DataDisappeared,
+                            format!("kept aside, earlier data still shown: {}", lost.join("; ")),
+                        ))
+                    }
+                }),
+            Err(error) => {
+                let e = error.clone();
+                self.writer
+                    .run(move |s| s.fail_run(run, &finished, &e, &summary))
+                    .await
+                    .map(|_| Some(error))
+            }
+        };
+        match stored {
+            Ok(None) => outcome.outcome = RunOutcome::Ok,
+            Ok(Some(error)) => {
+                if error.code == ErrorCode::DataDisappeared {
+                    outcome.outcome = RunOutcome::Suspect;
+                }
+                outcome.error = Some(error);
+            }
+            Err(e) => outcome.error = Some(e.into()),
         }
-        Err(e) => return Err(ui(&e)),
-    };
-    summary.server_software = caps.as_ref().and_then(|c| c.software.clone());
-    let version = match ep.fhir_version {
-        FhirVersionSetting::R4 => FhirVersion::R4,
-        FhirVersionSetting::STU3 => FhirVersion::STU3,
-        FhirVersionSetting::Auto => {
-            let caps = caps.as_ref().ok_or_else(|| UiError {
-                code: ErrorCode::Internal,
-                message: "no CapabilityStatement".into(),
-            })?;
-            caps.version().ok_or_else(|| {
-                ui(&FhirError::UnsupportedVersion {
+    }
+
+    async fn fetch(&mut self) -> Result<(), UiError> {
+        let client = FhirClient::for_endpoint(&self.ep)?;
+        let result = self.fetch_with(&client).await;
+        self.bytes = client.bytes_received();
+        result
+    }
+
+    async fn fetch_with(&mut self, client: &FhirClient) -> Result<(), UiError> {
+        let caps = self.capabilities(client).await?;
+        let version = self.version(client, caps.as_ref())?;
+        let patients = self.find_patient(client, version).await?;
+        if patients.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = patients.iter().map(|p| p.id.clone()).collect();
+        self.summary.patient_ids = ids.clone();
+        self.summary
+            .counts
+            .insert("Patient".into(), patients.len() as u64);
+        let run = self.run;
+        self.writer
+            .run(move |s| s.write_page(run, &patients))
+            .await?;
+
+        let searches = Searches {
+            identity: PatientIdentity {
+                nhs: self.nhs.clone(),
+                ids: ids.clone(),
+                base: client.base().to_string(),
+            },
+            client: client.clone(),
+            writer: self.writer.clone(),
+            run: self.run,
+            version,
+            source: self.ep.name().to_string(),
+            source_id: self.ep.id(),
+            page_size: self.ep.page_size.to_string(),
+            progress: self.progress.clone(),
+            found: Mutex::new(Found::default()),
+            no_id: AtomicU64::new(0),
+        };
+        let mut jobs: Vec<(String, String)> = Vec::new();
+        for ty in SEARCHED_TYPES {
+            if caps.as_ref().is_some_and(|c| !c.supports(ty)) {
+                self.summary.not_offered.push(ty.to_string());
+                self.summary
+                    .warnings
+                    .push(format!("{ty} is not offered by this server"));
+                continue;
+            }
+            jobs.extend(ids.iter().map(|id| (ty.to_string(), id.clone())));
+        }
+        let first_error = searches.run_all(jobs, self.ep.concurrency).await;
+        if first_error.is_none() {
+            searches.read_missing_medications().await?;
+        }
+        let found = searches.found.into_inner();
+        self.rejected = found.rejected;
+        for (k, v) in found.counts {
+            *self.summary.counts.entry(k).or_default() += v;
+        }
+        self.summary.warnings.extend(found.warnings);
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        verdict_on_mismatches(&found.mismatches)
+    }
+
+    /// The CapabilityStatement. With a configured version, a missing `/metadata` is only a warning.
+    async fn capabilities(&mut self, client: &FhirClient) -> Result<Option<Capabilities>, UiError> {
+        let caps = match client.capabilities().await {
+            Ok(c) => Some(c),
+            Err(e) if self.ep.fhir_version != FhirVersionSetting::Auto => {
+                self.summary.warnings.push(format!(
+                    "could not read the CapabilityStatement ({e}); using the configured version"
+                ));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.summary.server_software = caps.as_ref().and_then(|c| c.software.clone());
+        Ok(caps)
+    }
+
+    fn version(
+        &mut self,
+        client: &FhirClient,
+        caps: Option<&Capabilities>,
+    ) -> Result<FhirVersion, UiError> {
+        let version = match (self.ep.fhir_version, caps) {
+            (FhirVersionSetting::R4, _) => FhirVersion::R4,
+            (FhirVersionSetting::STU3, _) => FhirVersion::STU3,
+            (FhirVersionSetting::Auto, None) => {
+                return Err(UiError::new(ErrorCode::Internal, "no CapabilityStatement"));
+            }
+            (FhirVersionSetting::Auto, Some(caps)) => caps.version().ok_or_else(|| {
+                UiError::from(FhirError::UnsupportedVersion {
                     url: client.base().to_string(),
                     found: caps
                         .fhir_version_text
                         .clone()
                         .unwrap_or_else(|| "(not stated)".into()),
                 })
-            })?
-        }
-    };
-    summary.fhir_version = Some(version.as_str().to_string());
+            })?,
+        };
+        self.summary.fhir_version = Some(version.as_str().to_string());
+        Ok(version)
+    }
 
-    // 1. The patient, by NHS number. Only records that really carry the number count:
-    //    a server that ignores the search parameter must not hand us everyone.
-    let page_size = ep.page_size.to_string();
-    let ident = format!("{NHS_NUMBER_SYSTEM}|{}", nhs.as_str());
-    let mut pager = client
-        .search(
+    /// The patient's records at this endpoint, by NHS number. Only records that
+    /// really carry the number count: a server that ignores the search parameter
+    /// must not hand us everyone.
+    async fn find_patient(
+        &mut self,
+        client: &FhirClient,
+        version: FhirVersion,
+    ) -> Result<Vec<StoredResource>, UiError> {
+        let page_size = self.ep.page_size.to_string();
+        let ident = format!("{NHS_NUMBER_SYSTEM}|{}", self.nhs.as_str());
+        let mut pager = client.search(
             "Patient",
             &[
                 ("identifier", ident.as_str()),
                 ("_count", page_size.as_str()),
             ],
-        )
-        .map_err(|e| ui(&e))?;
-    let mut patients = Vec::new();
-    let mut ignored = 0;
-    let fetched_at = now_rfc3339();
-    while let Some(page) = pager.next_page().await.map_err(|e| ui(&e))? {
-        for entry in page.entries {
-            let v: Value = serde_json::from_str(&entry.raw).map_err(|e| UiError {
-                code: ErrorCode::MalformedResponse,
-                message: e.to_string(),
-            })?;
-            if v.get("resourceType").and_then(Value::as_str) != Some("Patient") {
-                continue;
-            }
-            if patient_has_nhs_number(&v, nhs) {
-                patients.push(StoredResource::new(
-                    &v,
-                    entry.raw,
-                    version,
-                    &fetched_at,
-                    "match",
-                    format!("no-id-{}", patients.len()),
-                ));
-            } else {
-                ignored += 1;
-            }
-        }
-    }
-    if ignored > 0 {
-        summary.warnings.push(format!(
-            "{ignored} Patient record(s) returned without NHS number {} were ignored",
-            nhs.formatted()
-        ));
-    }
-    outcome.patients_found = patients.len();
-    if patients.is_empty() {
-        summary.warnings.push(format!(
-            "no patient with NHS number {} at this source",
-            nhs.formatted()
-        ));
-        return Ok(());
-    }
-    if patients.len() > 1 {
-        summary.warnings.push(format!(
-            "{} patient records at this source carry NHS number {}; entries from all of them are shown",
-            patients.len(),
-            nhs.formatted()
-        ));
-    }
-    let ids: Vec<String> = patients.iter().map(|p| p.id.clone()).collect();
-    summary.patient_ids = ids.clone();
-    summary
-        .counts
-        .insert("Patient".into(), patients.len() as u64);
-    writer.page(run, patients).await.map_err(|e| ui(&e))?;
-
-    let ctx = Arc::new(Ctx {
-        identity: PatientIdentity {
-            nhs: nhs.clone(),
-            ids: ids.clone(),
-            base: client.base().to_string(),
-        },
-        ep: ep.clone(),
-        client,
-        writer: writer.clone(),
-        run,
-        version,
-        progress,
-        counts: Mutex::new(BTreeMap::new()),
-        warnings: Mutex::new(Vec::new()),
-        mismatches: Mutex::new(Vec::new()),
-        rejected: AtomicU64::new(0),
-        medication_refs: Mutex::new(BTreeSet::new()),
-        medications_seen: Mutex::new(BTreeSet::new()),
-        no_id: AtomicU64::new(0),
-    });
-
-    // 2. Each type for each patient record, a few searches at a time.
-    let mut jobs: Vec<(String, String)> = Vec::new();
-    for ty in SEARCHED_TYPES {
-        if caps.as_ref().is_some_and(|c| !c.supports(ty)) {
-            ctx.warnings
-                .lock()
-                .await
-                .push(format!("{ty} is not offered by this server"));
-            continue;
-        }
-        for id in &ids {
-            jobs.push((ty.to_string(), id.clone()));
-        }
-    }
-    let results: Vec<Result<(), UiError>> = stream::iter(jobs)
-        .map(|(ty, id)| {
-            let ctx = ctx.clone();
-            async move { search_type(&ctx, &ty, &id).await }
-        })
-        .buffer_unordered(ep.concurrency)
-        .collect()
-        .await;
-    let first_error = results.into_iter().find_map(Result::err);
-
-    // 3. Medications named by reference but not sent with the search.
-    if first_error.is_none() {
-        read_missing_medications(&ctx).await?;
-    }
-    outcome.bytes = ctx.client.bytes_received();
-    outcome.rejected = ctx.rejected.load(Ordering::Relaxed);
-    for (k, v) in ctx.counts.lock().await.iter() {
-        *summary.counts.entry(k.clone()).or_default() += v;
-    }
-    summary.warnings.extend(ctx.warnings.lock().await.drain(..));
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    let mismatches = ctx.mismatches.lock().await;
-    if !mismatches.is_empty() {
-        let shown: Vec<&str> = mismatches.iter().take(3).map(String::as_str).collect();
-        return Err(UiError {
-            code: ErrorCode::PatientMismatch,
-            message: format!(
-                "the server sent {} resource(s) belonging to another patient ({}{}); none of this sync was kept",
-                mismatches.len(),
-                shown.join("; "),
-                if mismatches.len() > 3 { "; …" } else { "" }
-            ),
-        });
-    }
-    Ok(())
-}
-
-async fn search_type(ctx: &Ctx, ty: &str, patient_id: &str) -> Result<(), UiError> {
-    let patient = format!("Patient/{patient_id}");
-    let page_size = ctx.ep.page_size.to_string();
-    let mut query = vec![
-        ("patient", patient.as_str()),
-        ("_count", page_size.as_str()),
-    ];
-    if ty == "MedicationRequest" {
-        query.push(("_include", "MedicationRequest:medication"));
-    }
-    let mut pager = ctx.client.search(ty, &query).map_err(|e| ui(&e))?;
-    let mut received = 0u64;
-    while let Some(page) = pager.next_page().await.map_err(|e| ui(&e))? {
+        )?;
+        let mut patients = Vec::new();
+        let mut ignored = 0;
         let fetched_at = now_rfc3339();
-        let mut keep = Vec::with_capacity(page.entries.len());
-        for entry in page.entries {
-            let v: Value = serde_json::from_str(&entry.raw).map_err(|e| UiError {
-                code: ErrorCode::MalformedResponse,
-                message: e.to_string(),
-            })?;
-            let rtype = v
-                .get("resourceType")
-                .and_then(Value::as_str)
-                .unwrap_or("(no resourceType)")
-                .to_string();
-            let rid = v
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if entry.mode == SearchMode::Outcome || rtype == "OperationOutcome" {
-                let diag = v
-                    .pointer("/issue/0/diagnostics")
-                    .and_then(Value::as_str)
-                    .unwrap_or("no details");
-                ctx.warnings
-                    .lock()
-                    .await
-                    .push(format!("{ty} search: server note: {diag}"));
-                continue;
-            }
-            let included = entry.mode == SearchMode::Include;
-            if rtype == "Medication" {
-                ctx.medications_seen
-                    .lock()
-                    .await
-                    .insert(format!("Medication/{rid}"));
-            } else {
-                match ctx.identity.check(&v) {
-                    Belongs::Yes => {}
-                    Belongs::Other(reference) => {
-                        ctx.rejected.fetch_add(1, Ordering::Relaxed);
-                        let error = UiError {
-                            code: ErrorCode::PatientMismatch,
-                            message: format!("{rtype}/{rid} names {reference}, not {patient}"),
-                        };
-                        ctx.mismatches.lock().await.push(error.message.clone());
-                        ctx.writer
-                            .reject(ctx.run, &rtype, &rid, error)
-                            .await
-                            .map_err(|e| ui(&e))?;
-                        continue;
-                    }
-                    Belongs::Missing => {
-                        ctx.rejected.fetch_add(1, Ordering::Relaxed);
-                        let error = UiError {
-                            code: ErrorCode::NonConformantResource,
-                            message: format!("{rtype}/{rid} names no patient; not shown"),
-                        };
-                        ctx.warnings.lock().await.push(error.message.clone());
-                        ctx.writer
-                            .reject(ctx.run, &rtype, &rid, error)
-                            .await
-                            .map_err(|e| ui(&e))?;
-                        continue;
-                    }
-                }
-            }
-            let fallback = format!("no-id-{ty}-{}", ctx.no_id.fetch_add(1, Ordering::Relaxed));
-            let stored = StoredResource::new(
-                &v,
-                entry.raw,
-                ctx.version,
-                &fetched_at,
-                if included { "include" } else { "match" },
-                fallback,
-            );
-            if let Some(r) = stored.event.as_ref().and_then(|e| e.medication_ref.clone()) {
-                ctx.medication_refs.lock().await.insert(r);
-            }
-            *ctx.counts
-                .lock()
-                .await
-                .entry(stored.resource_type.clone())
-                .or_default() += 1;
-            keep.push(stored);
-        }
-        received += keep.len() as u64;
-        ctx.writer.page(ctx.run, keep).await.map_err(|e| ui(&e))?;
-        ctx.progress.report(Progress::Page {
-            source: ctx.ep.name().to_string(),
-            resource_type: ty.to_string(),
-            received,
-        });
-    }
-    Ok(())
-}
-
-async fn read_missing_medications(ctx: &Ctx) -> Result<(), UiError> {
-    let missing: Vec<String> = {
-        let wanted = ctx.medication_refs.lock().await;
-        let seen = ctx.medications_seen.lock().await;
-        wanted.difference(&seen).cloned().collect()
-    };
-    if missing.len() > MAX_MEDICATION_READS {
-        ctx.warnings.lock().await.push(format!(
-            "{} referenced Medications were not sent with the search; only the first {MAX_MEDICATION_READS} were read",
-            missing.len()
-        ));
-    }
-    let fetched_at = now_rfc3339();
-    for reference in missing.into_iter().take(MAX_MEDICATION_READS) {
-        match ctx.client.read(&reference).await {
-            Ok(Some(raw)) => {
-                let v: Value = serde_json::from_str(&raw).map_err(|e| UiError {
-                    code: ErrorCode::MalformedResponse,
-                    message: format!("{reference}: {e}"),
-                })?;
-                if v.get("resourceType").and_then(Value::as_str) != Some("Medication") {
-                    ctx.warnings
-                        .lock()
-                        .await
-                        .push(format!("{reference} did not return a Medication"));
+        while let Some(page) = pager.next_page().await? {
+            for entry in page.entries {
+                let v: Value = serde_json::from_str(&entry.raw)
+                    .map_err(|e| malformed("Patient search", &e))?;
+                if v.get("resourceType").and_then(Value::as_str) != Some("Patient") {
                     continue;
                 }
-                let stored = StoredResource::new(
-                    &v,
-                    raw,
-                    ctx.version,
-                    &fetched_at,
-                    "read",
-                    reference.clone(),
-                );
-                *ctx.counts
+                if patient_has_nhs_number(&v, &self.nhs) {
+                    let fallback = format!("no-id-{}", patients.len());
+                    patients.push(StoredResource::new(
+                        &v,
+                        entry.raw,
+                        version,
+                        &fetched_at,
+                        Provenance::Match,
+                        fallback,
+                    ));
+                } else {
+                    ignored += 1;
+                }
+            }
+        }
+        let nhs = self.nhs.formatted();
+        if ignored > 0 {
+            self.summary.warnings.push(format!(
+                "{ignored} Patient record(s) returned without NHS number {nhs} were ignored"
+            ));
+        }
+        self.patients_found = patients.len();
+        match patients.len() {
+            0 => self
+                .summary
+                .warnings
+                .push(format!("no patient with NHS number {nhs} at this source")),
+            1 => {}
+            n => self.summary.warnings.push(format!(
+                "{n} patient records at this source carry NHS number {nhs}; entries from all of them are shown"
+            )),
+        }
+        Ok(patients)
+    }
+}
+
+/// A sync that met another patient's data keeps none of it.
+fn verdict_on_mismatches(mismatches: &[String]) -> Result<(), UiError> {
+    if mismatches.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = mismatches.iter().take(3).map(String::as_str).collect();
+    Err(UiError::new(
+        ErrorCode::PatientMismatch,
+        format!(
+            "the server sent {} resource(s) belonging to another patient ({}{}); none of this sync was kept",
+            mismatches.len(),
+            shown.join("; "),
+            if mismatches.len() > 3 { "; …" } else { "" }
+        ),
+    ))
+}
+
+/// What the concurrent searches of one endpoint collect.
+#[derive(Default)]
+struct Found {
+    counts: BTreeMap<String, u64>,
+    warnings: Vec<String>,
+    mismatches: Vec<String>,
+    rejected: u64,
+    medication_refs: BTreeSet<String>,
+    medications_seen: BTreeSet<String>,
+}
+
+/// The per-type searches of one endpoint, run a few at a time.
+struct Searches {
+    identity: PatientIdentity,
+    client: FhirClient,
+    writer: Writer,
+    run: RunId,
+    version: FhirVersion,
+    source: String,
+    source_id: String,
+    page_size: String,
+    progress: Arc<dyn ProgressSink>,
+    found: Mutex<Found>,
+    no_id: AtomicU64,
+}
+
+/// What to do with one entry of a search page.
+enum Verdict {
+    Keep(Box<StoredResource>),
+    /// A server note (OperationOutcome), kept as a warning.
+    Note(String),
+    /// Refused: (type, id, why).
+    Reject(String, String, UiError),
+}
+
+impl Searches {
+    /// Runs every `(type, patient id)` search; the first error, if any.
+    async fn run_all(&self, jobs: Vec<(String, String)>, concurrency: usize) -> Option<UiError> {
+        let results: Vec<Result<(), UiError>> = stream::iter(jobs)
+            .map(|(ty, id)| async move { self.search_type(&ty, &id).await })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        results.into_iter().find_map(Result::err)
+    }
+
+    async fn search_type(&self, ty: &str, patient_id: &str) -> Result<(), UiError> {
+        let patient = format!("Patient/{patient_id}");
+        let mut query = vec![
+            ("patient", patient.as_str()),
+            ("_count", self.page_size.as_str()),
+        ];
+        if ty == "MedicationRequest" {
+            query.push(("_include", "MedicationRequest:medication"));
+        }
+        let mut pager = self.client.search(ty, &query)?;
+        let mut received = 0u64;
+        while let Some(page) = pager.next_page().await? {
+            let fetched_at = now_rfc3339();
+            let mut keep = Vec::with_capacity(page.entries.len());
+            for entry in page.entries {
+                let v: Value = serde_json::from_str(&entry.raw)
+                    .map_err(|e| malformed(&format!("{ty} search"), &e))?;
+                match self.judge(ty, &v, entry.mode, entry.raw, &fetched_at).await {
+                    Verdict::Keep(stored) => keep.push(*stored),
+                    Verdict::Note(note) => self.found.lock().await.warnings.push(note),
+                    Verdict::Reject(rtype, rid, error) => {
+                        let run = self.run;
+                        self.writer
+                            .run(move |s| s.reject(run, &rtype, &rid, &error))
+                            .await?;
+                    }
+                }
+            }
+            received += keep.len() as u64;
+            let run = self.run;
+            self.writer.run(move |s| s.write_page(run, &keep)).await?;
+            self.progress.report(Progress::Page {
+                source: self.source.clone(),
+                source_id: self.source_id.clone(),
+                resource_type: ty.to_string(),
+                received,
+            });
+        }
+        Ok(())
+    }
+
+    /// Keeps a resource of this patient; refuses one naming another patient or none.
+    async fn judge(
+        &self,
+        ty: &str,
+        v: &Value,
+        mode: SearchMode,
+        raw: String,
+        fetched_at: &str,
+    ) -> Verdict {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+        let rtype = v
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or("(no resourceType)")
+            .to_string();
+        let rid = text("id").to_string();
+        if mode == SearchMode::Outcome || rtype == "OperationOutcome" {
+            let diag = v
+                .pointer("/issue/0/diagnostics")
+                .and_then(Value::as_str)
+                .unwrap_or("no details");
+            return Verdict::Note(format!("{ty} search: server note: {diag}"));
+        }
+        let mut found = self.found.lock().await;
+        if rtype == "Medication" {
+            found.medications_seen.insert(format!("Medication/{rid}"));
+        } else {
+            match self.identity.check(v) {
+                Belongs::Yes => {}
+                Belongs::Other(reference) => {
+                    found.rejected += 1;
+                    let error = UiError::new(
+                        ErrorCode::PatientMismatch,
+                        format!("{rtype}/{rid} names {reference}, not this patient"),
+                    );
+                    found.mismatches.push(error.message.clone());
+                    return Verdict::Reject(rtype, rid, error);
+                }
+                Belongs::Missing => {
+                    found.rejected += 1;
+                    let error = UiError::new(
+                        ErrorCode::NonConformantResource,
+                        format!("{rtype}/{rid} names no patient; not shown"),
+                    );
+                    found.warnings.push(error.message.clone());
+                    return Verdict::Reject(rtype, rid, error);
+                }
+            }
+        }
+        let fallback = format!("no-id-{ty}-{}", self.no_id.fetch_add(1, Ordering::Relaxed));
+        let provenance = if mode == SearchMode::Include {
+            Provenance::Include
+        } else {
+            Provenance::Match
+        };
+        let stored = StoredResource::new(v, raw, self.version, fetched_at, provenance, fallback);
+        if let Some(r) = stored.event.as_ref().and_then(|e| e.medication_ref.clone()) {
+            found.medication_refs.insert(r);
+        }
+        *found
+            .counts
+            .entry(stored.resource_type.clone())
+            .or_default() += 1;
+        Verdict::Keep(Box::new(stored))
+    }
+
+    /// Medications named by reference but not sent with the search, read one by one.
+    async fn read_missing_medications(&self) -> Result<(), UiError> {
+        let missing: Vec<String> = {
+            let found = self.found.lock().await;
+            found
+                .medication_refs
+                .difference(&found.medications_seen)
+                .cloned()
+                .collect()
+        };
+        if missing.len() > MAX_MEDICATION_READS {
+            self.found.lock().await.warnings.push(format!(
+                "{} referenced Medications were not sent with the search; only the first {MAX_MEDICATION_READS} were read",
+                missing.len()
+            ));
+        }
+        let fetched_at = now_rfc3339();
+        for reference in missing.into_iter().take(MAX_MEDICATION_READS) {
+            let Some(raw) = self.client.read(&reference).await? else {
+                self.found.lock().await.warnings.push(format!(
+                    "{reference} is referenced but the server does not have it"
+                ));
+                continue;
+            };
+            let v: Value = serde_json::from_str(&raw).map_err(|e| malformed(&reference, &e))?;
+            if v.get("resourceType").and_then(Value::as_str) != Some("Medication") {
+                self.found
                     .lock()
                     .await
-                    .entry("Medication".into())
-                    .or_default() += 1;
-                ctx.writer
-                    .page(ctx.run, vec![stored])
-                    .await
-                    .map_err(|e| ui(&e))?;
+                    .warnings
+                    .push(format!("{reference} did not return a Medication"));
+                continue;
             }
-            Ok(None) => ctx.warnings.lock().await.push(format!(
-                "{reference} is referenced but the server does not have it"
-            )),
-            Err(e) => return Err(ui(&e)),
+            let stored = StoredResource::new(
+                &v,
+                raw,
+                self.version,
+                &fetched_at,
+                Provenance::Read,
+                reference.clone(),
+            );
+            *self
+                .found
+                .lock()
+                .await
+                .counts
+                .entry("Medication".into())
+                .or_default() += 1;
+            let run = self.run;
+            self.writer
+                .run(move |s| s.write_page(run, &[stored]))
+                .await?;
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::Endpoint;
+use crate::config::{Endpoint, EndpointKind};
 use crate::error::{ErrorCode, HasCode, UiError};
+use crate::fhir::FhirVersion;
 use crate::nhs_number::NhsNumber;
-use crate::store::{StoreError, SyncLock};
+use crate::store::{RunOutcome, StoreError, SyncLock};
 
 /// The resource types searched for each patient, in the order they are fetched.
 pub const SEARCHED_TYPES: &[&str] = &[
@@ -34,9 +35,11 @@ pub const MAX_MEDICATION_READS: usize = 500;
 pub enum Progress {
     Started {
         source: String,
+        source_id: String,
     },
     Page {
         source: String,
+        source_id: String,
         resource_type: String,
         received: u64,
     },
@@ -59,14 +62,15 @@ impl ProgressSink for NoProgress {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EndpointOutcome {
     pub source: String,
-    pub source_kind: String,
+    pub source_id: String,
+    pub source_kind: EndpointKind,
     pub base_url: String,
-    /// `ok` or `failed`.
-    pub outcome: String,
+    /// `ok`, `failed`, or `suspect` (kept aside: the earlier data stays shown).
+    pub outcome: RunOutcome,
     pub error: Option<UiError>,
     pub started_at: String,
     pub finished_at: String,
-    pub fhir_version: Option<String>,
+    pub fhir_version: Option<FhirVersion>,
     /// Patient records at this endpoint carrying the NHS number.
     pub patients_found: usize,
     /// Resources received and kept, by type (including the Patient records and Medications).
@@ -78,8 +82,28 @@ pub struct EndpointOutcome {
 }
 
 impl EndpointOutcome {
+    /// An outcome that has not started yet, for `ep`.
+    pub(crate) fn new(ep: &Endpoint, started_at: String) -> EndpointOutcome {
+        EndpointOutcome {
+            source: ep.name().to_string(),
+            source_id: ep.id(),
+            source_kind: ep.kind,
+            base_url: ep.base_url.to_string(),
+            outcome: RunOutcome::Failed,
+            error: None,
+            finished_at: started_at.clone(),
+            started_at,
+            fhir_version: None,
+            patients_found: 0,
+            counts: BTreeMap::new(),
+            rejected: 0,
+            warnings: Vec::new(),
+            bytes: 0,
+        }
+    }
+
     pub fn is_ok(&self) -> bool {
-        self.outcome == "ok"
+        self.outcome == RunOutcome::Ok
     }
 }
 

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::date::FhirDate;
-use super::{Code, EventKind};
+use super::dosage;
+use super::{Code, EventKind, EventMark};
 use crate::fhir::FhirVersion;
 
 /// What the store keeps for each event (source and fetch details are added by the store).
@@ -16,6 +17,7 @@ pub struct DerivedEvent {
     pub title: Option<String>,
     pub status: Option<String>,
     pub entered_in_error: bool,
+    pub marks: Vec<EventMark>,
     pub detail: Option<String>,
     pub codes: Vec<Code>,
     /// `Medication/{id}` when the medicine is a reference to resolve against fetched Medications.
@@ -77,7 +79,7 @@ pub fn concept_text(cc: Option<&Value>) -> Option<String> {
 }
 
 /// A status that is a plain code (STU3, most R4 statuses) or a CodeableConcept (R4 clinical/verification status).
-fn status_code(v: Option<&Value>) -> Option<String> {
+pub fn status_code(v: Option<&Value>) -> Option<String> {
     let v = v?;
     if let Some(t) = v.as_str() {
         return Some(t.to_string());
@@ -182,6 +184,7 @@ fn event(kind: EventKind, date: Option<&str>) -> DerivedEvent {
         title: None,
         status: None,
         entered_in_error: false,
+        marks: Vec::new(),
         detail: None,
         codes: Vec::new(),
         medication_ref: None,
@@ -204,6 +207,12 @@ fn allergy(r: &Value) -> DerivedEvent {
     e.entered_in_error = verification.as_deref() == Some("entered-in-error");
     e.title = concept_text(r.get("code"));
     e.codes = codes_of(r.get("code"));
+    if e.codes
+        .iter()
+        .any(|c| c.code.as_deref().is_some_and(is_degraded_code))
+    {
+        e.marks.push(EventMark::Degraded);
+    }
     e.status = clinical.clone().or_else(|| verification.clone());
     let reactions: Vec<String> = r
         .get("reaction")
@@ -225,6 +234,20 @@ fn allergy(r: &Value) -> DerivedEvent {
             }
         })
         .collect();
+    if verification.as_deref() == Some("unconfirmed")
+        || verification.as_deref() == Some("provisional")
+    {
+        e.marks.push(EventMark::Unconfirmed);
+    }
+    if verification.as_deref() == Some("refuted") {
+        e.marks.push(EventMark::Refuted);
+    }
+    if s(r, "criticality") == Some("high") {
+        e.marks.push(EventMark::HighCriticality);
+    }
+    if s(r, "type") == Some("intolerance") {
+        e.marks.push(EventMark::Intolerance);
+    }
     let recorded = first_date(r, &["/recordedDate", "/assertedDate"]);
     e.detail = join(vec![
         (!reactions.is_empty()).then(|| format!("Reaction {}", reactions.join(", "))),
@@ -236,6 +259,77 @@ fn allergy(r: &Value) -> DerivedEvent {
         display_date(recorded).map(|d| format!("Recorded {d}")),
     ]);
     e
+}
+
+/// Texts of a list of CodeableConcepts, or of one (R4 and STU3 differ).
+fn concept_texts(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(|c| concept_text(Some(c))).collect(),
+        Some(c) => concept_text(Some(c)).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Why a medicine was stopped, not given or not taken, as the source wrote it.
+pub fn status_reasons(r: &Value) -> Vec<String> {
+    let mut out = concept_texts(r.get("statusReason"));
+    out.extend(concept_texts(r.get("reasonNotTaken")));
+    out
+}
+
+/// Note texts (R4 `note`, STU3 `note`).
+pub fn notes(r: &Value) -> Vec<String> {
+    r.get("note")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| s(n, "text").map(String::from))
+        .collect()
+}
+
+/// When a medicine's course ends, if the source said: the statement's effective
+/// period, the dosage's bounds, or its start plus the dosage's duration
+/// (`boundsDuration`, e.g. 7 days).
+pub fn medication_end(r: &Value) -> Option<String> {
+    if let Some(end) = first_date(
+        r,
+        &[
+            "/effectivePeriod/end",
+            "/dosageInstruction/0/timing/repeat/boundsPeriod/end",
+            "/dosage/0/timing/repeat/boundsPeriod/end",
+        ],
+    ) {
+        return Some(end.to_string());
+    }
+    let bounds = r
+        .pointer("/dosageInstruction/0/timing/repeat/boundsDuration")
+        .or_else(|| r.pointer("/dosage/0/timing/repeat/boundsDuration"))?;
+    let value = bounds.get("value").and_then(Value::as_f64)?;
+    let unit = bounds
+        .get("code")
+        .or_else(|| bounds.get("unit"))
+        .and_then(Value::as_str)?;
+    let days = match unit {
+        "d" | "day" | "days" => value,
+        "wk" | "week" | "weeks" => value * 7.0,
+        "mo" | "month" | "months" => value * 30.0,
+        _ => return None,
+    };
+    let start = first_date(
+        r,
+        &[
+            "/dosageInstruction/0/timing/repeat/boundsPeriod/start",
+            "/effectivePeriod/start",
+            "/effectiveDateTime",
+            "/authoredOn",
+        ],
+    )?;
+    let start = FhirDate::parse(start)?;
+    if !(0.0..=36_500.0).contains(&days) {
+        return None;
+    }
+    let end = start.start + chrono::Duration::days(days.ceil() as i64);
+    Some(end.date_naive().format("%Y-%m-%d").to_string())
 }
 
 fn medication(r: &Value, resource_type: &str) -> DerivedEvent {
@@ -256,16 +350,32 @@ fn medication(r: &Value, resource_type: &str) -> DerivedEvent {
     e.title = name;
     e.codes = codes;
     e.medication_ref = med_ref;
+    if e.codes
+        .iter()
+        .any(|c| c.code.as_deref().is_some_and(is_degraded_code))
+    {
+        e.marks.push(EventMark::Degraded);
+    }
     e.status = s(r, "status").map(String::from);
-    e.entered_in_error = e.status.as_deref() == Some("entered-in-error");
-    let dosage: Vec<String> = r
-        .get("dosageInstruction")
-        .or_else(|| r.get("dosage"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|d| s(d, "text").map(String::from))
-        .collect();
+    let status = e.status.as_deref();
+    e.entered_in_error = status == Some("entered-in-error");
+    let intent = s(r, "intent");
+    if r.get("doNotPerform").and_then(Value::as_bool) == Some(true) {
+        e.marks.push(EventMark::DoNotGive);
+    }
+    if s(r, "taken") == Some("n") || status == Some("not-taken") {
+        e.marks.push(EventMark::NotTaken);
+    }
+    if matches!(status, Some("stopped" | "cancelled")) {
+        e.marks.push(EventMark::Stopped);
+    }
+    if matches!(status, Some("on-hold" | "suspended")) {
+        e.marks.push(EventMark::OnHold);
+    }
+    if matches!(intent, Some("proposal")) {
+        e.marks.push(EventMark::Proposal);
+    }
+    let dosage = dosage::dosages(r);
     let category = r.get("category").and_then(|c| {
         // R4 MedicationRequest.category is a list; MedicationStatement.category a single concept.
         c.as_array().map_or_else(
@@ -273,10 +383,16 @@ fn medication(r: &Value, resource_type: &str) -> DerivedEvent {
             |a| a.iter().find_map(|c| concept_text(Some(c))),
         )
     });
+    let reasons = status_reasons(r);
+    let notes = notes(r);
+    let end = medication_end(r);
     e.detail = join(vec![
         (!dosage.is_empty()).then(|| dosage.join("; ")),
-        s(r, "intent").map(|i| format!("Intent {i}")),
+        intent.map(|i| format!("Intent {i}")),
         category.map(|c| format!("Category {c}")),
+        (!reasons.is_empty()).then(|| format!("Reason {}", reasons.join(", "))),
+        display_date(end.as_deref()).map(|d| format!("Ends {d}")),
+        (!notes.is_empty()).then(|| format!("Note {}", notes.join(" / "))),
     ]);
     e
 }
@@ -444,6 +560,18 @@ fn condition(r: &Value) -> DerivedEvent {
         verification.map(|v| format!("Verification {v}")),
     ]);
     e
+}
+
+/// SNOMED "transfer-degraded" codes: the sending system could not code the entry;
+/// the real meaning is only in the text.
+pub const DEGRADED_CODES: &[&str] = &[
+    "196461000000101", // Transfer-degraded drug allergy
+    "196471000000108", // Transfer-degraded non-drug allergy
+    "196421000000109", // Transfer-degraded medication entry
+];
+
+pub fn is_degraded_code(code: &str) -> bool {
+    DEGRADED_CODES.contains(&code)
 }
 
 /// The timeline event for a resource, or `None` for types the timeline does not show.

@@ -3,26 +3,18 @@
 
 pub mod date;
 pub mod derive;
+pub mod dosage;
 pub mod inspect;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::EndpointKind;
+use crate::fhir::FhirVersion;
+
 pub use derive::{DerivedEvent, MedicationInfo, derive_event, medication_info};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Allergy,
@@ -45,17 +37,17 @@ impl EventKind {
         }
     }
 
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Allergy,
+        EventKind::Medication,
+        EventKind::Encounter,
+        EventKind::Discharge,
+        EventKind::Document,
+        EventKind::Condition,
+    ];
+
     pub fn parse(s: &str) -> Option<EventKind> {
-        [
-            EventKind::Allergy,
-            EventKind::Medication,
-            EventKind::Encounter,
-            EventKind::Discharge,
-            EventKind::Document,
-            EventKind::Condition,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Label in the timeline for people.
@@ -67,6 +59,54 @@ impl EventKind {
             EventKind::Discharge => "DISCHARGE",
             EventKind::Document => "DOCUMENT",
             EventKind::Condition => "CONDITION",
+        }
+    }
+}
+
+/// Something about an entry a clinician must see beside its title, as the
+/// source stated it (a badge on screen, a word in the command line).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventMark {
+    /// A medicine order saying the medicine must NOT be given (`doNotPerform`).
+    DoNotGive,
+    /// STU3 `taken = n`, R4 status `not-taken`: the patient is not taking it.
+    NotTaken,
+    /// Stopped or cancelled.
+    Stopped,
+    OnHold,
+    /// A proposal or plan, not an order (e.g. "GP to start").
+    Proposal,
+    /// An allergy the source has not confirmed.
+    Unconfirmed,
+    /// An allergy the source has ruled out (never a current allergy).
+    Refuted,
+    /// High criticality allergy.
+    HighCriticality,
+    /// An intolerance rather than an allergy.
+    Intolerance,
+    /// A document replaced by a newer one.
+    Superseded,
+    /// A record whose source could not say what it is (transfer-degraded code).
+    Degraded,
+}
+
+impl EventMark {
+    /// The words shown for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventMark::DoNotGive => "DO NOT GIVE",
+            EventMark::NotTaken => "NOT TAKEN",
+            EventMark::Stopped => "STOPPED",
+            EventMark::OnHold => "ON HOLD",
+            EventMark::Proposal => "PROPOSED",
+            EventMark::Unconfirmed => "UNCONFIRMED",
+            EventMark::Refuted => "REFUTED",
+            EventMark::HighCriticality => "HIGH CRITICALITY",
+            EventMark::Intolerance => "INTOLERANCE",
+            EventMark::Superseded => "SUPERSEDED",
+            EventMark::Degraded => "DEGRADED ON TRANSFER",
         }
     }
 }
@@ -93,16 +133,25 @@ pub struct TimelineEvent {
     pub title: String,
     pub status: Option<String>,
     pub entered_in_error: bool,
+    /// What must be seen beside the title: do not give, stopped, unconfirmed, …
+    pub marks: Vec<EventMark>,
     pub detail: Option<String>,
     pub codes: Vec<Code>,
     /// Endpoint name the entry came from.
     pub source: String,
-    pub source_kind: String,
+    /// The endpoint's stable id.
+    pub source_id: String,
+    pub source_kind: EndpointKind,
     pub resource_type: String,
     pub resource_id: String,
     pub version_id: Option<String>,
     pub last_updated: Option<String>,
     /// When Crossview received the resource (UTC, RFC 3339).
     pub fetched_at: String,
-    pub fhir_version: String,
+    pub fhir_version: FhirVersion,
+    /// When the source's data shown was read (the end of its last successful sync).
+    pub as_of: Option<String>,
+    /// The source's last sync failed, was interrupted or kept aside, or its data
+    /// is older than the freshness limit: this entry may be out of date.
+    pub stale: bool,
 }

@@ -1,7 +1,13 @@
 //! Endpoint configuration: a TOML file listing the FHIR endpoints to pull from.
 //!
 //! Secrets never live here: auth names an environment variable (later also an
-//! OS keyring entry) that holds the token.
+//! OS keyring entry) that holds the token. The file is edited in place by
+//! [`edit`] so that saving from the app keeps every field and comment.
+
+pub mod edit;
+pub mod settings;
+
+pub use settings::EndpointSettings;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -52,8 +58,16 @@ impl EndpointKind {
             _ => EndpointKind::Other,
         }
     }
+
+    pub const ALL: [EndpointKind; 4] = [
+        EndpointKind::Hospital,
+        EndpointKind::Gp,
+        EndpointKind::SocialCare,
+        EndpointKind::Other,
+    ];
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum FhirVersionSetting {
     /// Read the CapabilityStatement at `/metadata`.
@@ -73,10 +87,29 @@ pub enum AuthConfig {
     Bearer { token_env: String },
 }
 
-fn default_timeout() -> u64 {
+/// Upper bounds for the numbers in an endpoint's configuration.
+pub struct Limits {
+    pub timeout_s: u64,
+    pub sync_timeout_s: u64,
+    pub page_size: u64,
+    pub max_pages: u64,
+    pub max_mib: u64,
+    pub concurrency: u64,
+}
+
+pub const LIMITS: Limits = Limits {
+    timeout_s: 600,
+    sync_timeout_s: 86_400,
+    page_size: 1000,
+    max_pages: 100_000,
+    max_mib: 16_384,
+    concurrency: 16,
+};
+
+pub fn default_timeout() -> u64 {
     20
 }
-fn default_page_size() -> u32 {
+pub fn default_page_size() -> u32 {
     200
 }
 fn default_max_pages() -> u32 {
@@ -95,6 +128,10 @@ fn default_concurrency() -> usize {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
+    /// Stable id that cached data is keyed by; survives renaming. Written by the app
+    /// when it adds an endpoint; when absent, derived from the name.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Shown to clinicians as the source of every entry.
     pub name: Spanned<String>,
     pub kind: EndpointKind,
@@ -122,11 +159,72 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// Not configurable: set by the demo, whose trusts move port on every start.
+    #[serde(skip)]
+    pub fixed_origin: Option<String>,
+}
+
+impl FhirVersionSetting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FhirVersionSetting::Auto => "auto",
+            FhirVersionSetting::R4 => "R4",
+            FhirVersionSetting::STU3 => "STU3",
+        }
+    }
+}
+
+/// A stable endpoint id from a name: lowercase letters, digits and single hyphens.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(MAX_ID_LEN).collect();
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "endpoint".into()
+    } else {
+        out
+    }
+}
+
+const MAX_ID_LEN: usize = 64;
+
+/// Ids are what cached data is keyed by, so they are plain and short.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
 }
 
 impl Endpoint {
     pub fn name(&self) -> &str {
         self.name.get_ref()
+    }
+
+    /// The stable id cached data is keyed by: the configured `id`, or one derived
+    /// from the name for files written before ids existed.
+    pub fn id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| slug(self.name()))
+    }
+
+    /// What the data of a run is said to come from: the base URL (without a
+    /// trailing slash), or a fixed origin for endpoints whose address changes by
+    /// design (the demo trusts listen on a new port each run).
+    pub fn origin(&self) -> String {
+        match &self.fixed_origin {
+            Some(o) => o.clone(),
+            None => self.base_url.as_str().trim_end_matches('/').to_string(),
+        }
     }
 
     pub fn request_timeout(&self) -> Duration {
@@ -141,9 +239,37 @@ impl Endpoint {
         self.max_mib.saturating_mul(1024 * 1024)
     }
 
+    /// A number outside what Crossview accepts (a typo must not become a week-long
+    /// timeout or an overflow), as a message naming the field.
+    pub fn out_of_bounds(&self) -> Option<String> {
+        let checks: [(&str, u64, u64, u64); 6] = [
+            ("timeout_s", self.timeout_s, 1, LIMITS.timeout_s),
+            (
+                "sync_timeout_s",
+                self.sync_timeout_s,
+                1,
+                LIMITS.sync_timeout_s,
+            ),
+            ("page_size", u64::from(self.page_size), 1, LIMITS.page_size),
+            ("max_pages", u64::from(self.max_pages), 1, LIMITS.max_pages),
+            ("max_mib", self.max_mib, 1, LIMITS.max_mib),
+            (
+                "concurrency",
+                self.concurrency as u64,
+                1,
+                LIMITS.concurrency,
+            ),
+        ];
+        checks
+            .iter()
+            .find(|(_, v, lo, hi)| v < lo || v > hi)
+            .map(|(field, v, lo, hi)| format!("{field} = {v} is outside {lo}..={hi}"))
+    }
+
     /// An endpoint with defaults for every tunable; used by the demo and tests.
     pub fn new(name: &str, kind: EndpointKind, base_url: url::Url) -> Endpoint {
         Endpoint {
+            id: None,
             name: Spanned::new(0..0, name.to_string()),
             kind,
             base_url,
@@ -156,9 +282,14 @@ impl Endpoint {
             concurrency: default_concurrency(),
             headers: BTreeMap::new(),
             auth: AuthConfig::None,
+            fixed_origin: None,
         }
     }
 }
+
+/// Hours after which a source's data counts as stale even if its last sync succeeded.
+pub const DEFAULT_FRESHNESS_HOURS: u64 = 24;
+const MAX_FRESHNESS_HOURS: u64 = 24 * 365;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +297,9 @@ pub struct Config {
     /// Cache directory; the command line and `CROSSVIEW_DATA_DIR` take precedence.
     #[serde(default)]
     pub data_dir: Option<PathBuf>,
+    /// Data older than this many hours is stale (default 24).
+    #[serde(default)]
+    pub freshness_hours: Option<u64>,
     #[serde(default, rename = "endpoint")]
     pub endpoints: Vec<Endpoint>,
 }
@@ -187,6 +321,11 @@ pub enum ConfigError {
         line: usize,
         column: usize,
         message: String,
+    },
+    #[error("cannot write configuration file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
     },
     #[error(
         "no platform configuration or data directory could be determined; pass --config and --data-dir"
@@ -211,6 +350,10 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
+    pub fn freshness(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.freshness_hours.unwrap_or(DEFAULT_FRESHNESS_HOURS) as i64)
+    }
+
     /// Parses configuration text; `path` is only used to name the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |offset: usize, message: String| {
@@ -226,7 +369,16 @@ impl Config {
             let offset = e.span().map_or(0, |s| s.start);
             invalid(offset, e.message().trim().to_string())
         })?;
+        if let Some(h) = config.freshness_hours
+            && !(1..=MAX_FRESHNESS_HOURS).contains(&h)
+        {
+            return Err(invalid(
+                0,
+                format!("freshness_hours = {h} is outside 1..={MAX_FRESHNESS_HOURS}"),
+            ));
+        }
         let mut seen: Vec<&str> = Vec::new();
+        let mut seen_ids: Vec<String> = Vec::new();
         for ep in &config.endpoints {
             let at = ep.name.span().start;
             let name = ep.name();
@@ -240,18 +392,31 @@ impl Config {
                 ));
             }
             seen.push(name);
+            if let Some(id) = &ep.id
+                && !valid_id(id)
+            {
+                return Err(invalid(
+                    at,
+                    format!(
+                        "endpoint \"{name}\": id \"{id}\" must be 1 to {MAX_ID_LEN} lowercase letters, digits or hyphens"
+                    ),
+                ));
+            }
+            let id = ep.id();
+            if seen_ids.contains(&id) {
+                return Err(invalid(
+                    at,
+                    format!("endpoint \"{name}\": id \"{id}\" is used twice"),
+                ));
+            }
+            seen_ids.push(id);
+            if let Some(problem) = ep.out_of_bounds() {
+                return Err(invalid(at, format!("endpoint \"{name}\": {problem}")));
+            }
             if !matches!(ep.base_url.scheme(), "http" | "https") {
                 return Err(invalid(
                     at,
                     format!("endpoint \"{name}\": base_url must be http or https"),
-                ));
-            }
-            if ep.page_size == 0 || ep.max_pages == 0 || ep.concurrency == 0 || ep.timeout_s == 0 {
-                return Err(invalid(
-                    at,
-                    format!(
-                        "endpoint \"{name}\": page_size, max_pages, concurrency and timeout_s must be at least 1"
-                    ),
                 ));
             }
             if let Some(h) = ep.headers.keys().find(|h| {

@@ -1,0 +1,37 @@
+//! The shipped fixture server (the demo trusts): no fault can be injected.
+
+use axum::response::Response;
+use serde_json::Value;
+
+#[derive(Default)]
+pub(super) struct State;
+
+pub(super) struct Paging {
+    pub forced: bool,
+    pub repeat: bool,
+    pub host: Option<String>,
+}
+
+pub(super) async fn on_request(_: &State) -> Option<Response> {
+    None
+}
+
+pub(super) fn on_search(_: &State) -> Option<Response> {
+    None
+}
+
+pub(super) fn extra_matches(_: &State, _: &str) -> Vec<Value> {
+    Vec::new()
+}
+
+pub(super) fn paging(_: &State, _: bool) -> Paging {
+    Paging {
+        forced: false,
+        repeat: false,
+        host: None,
+    }
+}
+
+pub(super) fn body(_: &State, body: String) -> String {
+    body
+}
