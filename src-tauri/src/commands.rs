@@ -81,6 +81,18 @@ pub async fn discharge(
     state.app.discharge(&nhs, &source, &resource_type, &id)
 }
 
+/// Shows what a source's last sync returned after it was kept aside as suspect.
+#[tauri::command]
+pub async fn accept_suspect(state: State<'_, AppState>, nhs: String, source: String) -> Res<bool> {
+    state.app.accept_suspect(&nhs, &source)
+}
+
+/// Removes every cached entry of a source no longer configured (all patients).
+#[tauri::command]
+pub async fn purge_source(state: State<'_, AppState>, source: String) -> Res<usize> {
+    state.app.purge_source(&source)
+}
+
 #[tauri::command]
 pub fn list_endpoints(state: State<'_, AppState>) -> Vec<EndpointSettings> {
     state.app.endpoints()

@@ -77,6 +77,8 @@ pub fn build_app<R: tauri::Runtime>(
             commands::find_patients,
             commands::resource_json,
             commands::discharge,
+            commands::accept_suspect,
+            commands::purge_source,
             commands::list_endpoints,
             commands::endpoint_defaults,
             commands::save_endpoints,
