@@ -122,3 +122,97 @@ pub fn banner(s: &Summary) -> Banner {
         loading: s.loading,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::test_support::*;
+    use crate::store::{RunOutcome, SourceState};
+
+    fn allergy(id: &str, code: &str, display: &str) -> Value {
+        json!({"resourceType": "AllergyIntolerance", "id": id, "patient": {"reference": "Patient/p"},
+               "clinicalStatus": {"coding": [{"code": "active"}]}, "category": ["medication"],
+               "code": {"coding": [{"system": SCT, "code": code, "display": display}], "text": display},
+               "recordedDate": "2024-01-02"})
+    }
+
+    #[test]
+    fn the_allergy_line_lists_each_allergy_once_with_its_sources() {
+        let s = Record::new(&[H, G])
+            .add("hosp", allergy("a1", "91936005", "Allergy to penicillin"))
+            .add("gp", allergy("a2", "764146007", "Penicillin"))
+            .summary();
+        let b = banner(&s);
+        assert_eq!(b.allergies.state, AllergyStatus::Listed);
+        assert_eq!(b.allergies.items.len(), 1);
+        assert_eq!(b.allergies.items[0].sources, ["gp", "hosp"]);
+        // Titled by its most recent current record's text, whichever source wrote it.
+        assert!(
+            ["Penicillin (2 sources)", "Allergy to penicillin (2 sources)"]
+                .contains(&b.allergies.statement.as_str()),
+            "{}",
+            b.allergies.statement
+        );
+        assert!(b.allergy_conflict.is_none());
+    }
+
+    #[test]
+    fn a_negation_beside_an_allergy_is_a_conflict_and_never_the_allergy_line() {
+        let s = Record::new(&[H, G])
+            .add("hosp", allergy("a1", "91936005", "Allergy to penicillin"))
+            .add("gp", allergy("n1", "716186003", "No known allergy"))
+            .summary();
+        let b = banner(&s);
+        assert_eq!(b.allergies.state, AllergyStatus::Listed);
+        assert!(
+            !b.allergies.statement.contains("No known"),
+            "{}",
+            b.allergies.statement
+        );
+        assert!(
+            b.allergy_conflict
+                .as_deref()
+                .unwrap()
+                .contains("No known allergy")
+        );
+    }
+
+    #[test]
+    fn a_source_that_could_not_be_read_makes_the_line_incomplete_and_names_it() {
+        let s = Record::new(&[H, G])
+            .add("gp", allergy("n1", "716186003", "No known allergy"))
+            .with_status("hosp", |s| {
+                s.last_outcome = RunOutcome::Failed;
+                s.state = SourceState::Failed;
+            })
+            .summary();
+        let b = banner(&s);
+        assert_eq!(b.allergies.state, AllergyStatus::Incomplete);
+        assert_eq!(b.allergies.gaps[0].source, "hosp");
+        assert!(
+            b.allergies.statement.contains("INCOMPLETE"),
+            "{}",
+            b.allergies.statement
+        );
+        assert!(!b.allergies.statement.starts_with("No known allergies"));
+    }
+
+    #[test]
+    fn demographics_disagreements_are_warnings_with_uk_dates() {
+        let p = |id: &str, dob: &str| {
+            json!({"resourceType": "Patient", "id": id, "birthDate": dob,
+            "name": [{"family": "Okonkwo", "given": ["Bernard"]}]})
+        };
+        let s = Record::new(&[H, G])
+            .add("hosp", p("p1", "1961-11-21"))
+            .add("gp", p("p2", "1961-11-20"))
+            .summary();
+        let b = banner(&s);
+        assert_eq!(b.birth_date.as_deref(), Some("1961-11-20"), "the GP's");
+        assert_eq!(b.family.as_deref(), Some("OKONKWO"));
+        assert_eq!(
+            b.discrepancies,
+            ["Date of birth differs: 21-Nov-1961 at hosp; 20-Nov-1961 at gp"]
+        );
+    }
+}

@@ -727,6 +727,37 @@ mod tests {
         assert!(total > 500, "{total}");
     }
 
+    /// The demo's medicine and allergy codes are the concepts they say they are
+    /// (a demo teaching with a mislabelled code would teach the wrong thing).
+    #[test]
+    fn every_demo_medicine_and_allergy_code_is_in_the_terminology_table() {
+        let t = crate::reconcile::terminology::tables().unwrap();
+        let mut checked = 0;
+        for src in demo_sources(0) {
+            for r in &src.resources {
+                let concept = match r["resourceType"].as_str() {
+                    Some("Medication") => &r["code"],
+                    Some("MedicationStatement") => &r["medicationCodeableConcept"],
+                    Some("AllergyIntolerance") => &r["code"],
+                    _ => continue,
+                };
+                for c in concept["coding"].as_array().into_iter().flatten() {
+                    let (system, code) =
+                        (c["system"].as_str().unwrap(), c["code"].as_str().unwrap());
+                    let known =
+                        t.target(system, code).is_some() || t.negation_code(system, code).is_some();
+                    assert!(
+                        known,
+                        "{code} {} ({}) is not in the table",
+                        c["display"], src.name
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "{checked}");
+    }
+
     #[test]
     fn the_demo_pdf_has_a_correct_cross_reference_table() {
         let pdf = String::from_utf8(one_page_pdf(&["Line (one)", "a\\b"])).unwrap();

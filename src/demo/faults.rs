@@ -31,6 +31,12 @@ pub enum Fault {
     RateLimited { times: u32, retry_after_s: u64 },
     /// `next` links point at another host.
     ForeignNext,
+    /// The Patient search finds nobody (as if the patient were merged away or deleted).
+    NoPatient,
+    /// Searches of this resource type return nothing.
+    EmptySearch(String),
+    /// The CapabilityStatement no longer lists this resource type.
+    NotOffered(String),
 }
 
 #[derive(Default)]
@@ -108,6 +114,20 @@ pub(super) fn on_search(s: &State) -> Option<Response> {
         }
         _ => None,
     }
+}
+
+/// True when the answer to a search of `rtype` must be empty.
+pub(super) fn empty_search(s: &State, rtype: &str) -> bool {
+    match s.get() {
+        Fault::NoPatient => rtype == "Patient",
+        Fault::EmptySearch(t) => t == rtype,
+        _ => false,
+    }
+}
+
+/// True when the CapabilityStatement lists `rtype`.
+pub(super) fn offered(s: &State, rtype: &str) -> bool {
+    s.get() != Fault::NotOffered(rtype.to_string())
 }
 
 pub(super) fn extra_matches(s: &State, rtype: &str) -> Vec<Value> {

@@ -35,3 +35,11 @@ pub(super) fn paging(_: &State, _: bool) -> Paging {
 pub(super) fn body(_: &State, body: String) -> String {
     body
 }
+
+pub(super) fn empty_search(_: &State, _: &str) -> bool {
+    false
+}
+
+pub(super) fn offered(_: &State, _: &str) -> bool {
+    true
+}

@@ -158,6 +158,7 @@ async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
     ];
     let resources: Vec<Value> = types
         .iter()
+        .filter(|t| faults::offered(&inner.faults, t))
         .map(|t| {
             let mut r =
                 json!({"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}]});
@@ -235,6 +236,9 @@ async fn search(
             (None, None) => true,
         })
         .collect();
+    if faults::empty_search(&inner.faults, &rtype) {
+        matches.clear();
+    }
     let extra = faults::extra_matches(&inner.faults, &rtype);
     matches.extend(extra.iter());
     let page: Vec<&Value> = matches.iter().skip(offset).take(count).copied().collect();

@@ -281,15 +281,11 @@ pub(super) fn allergens(g: &AllergyGroup, t: &Terminology) -> (Vec<Target>, bool
                     out.push(target);
                 }
             }
-            for (class, name) in &t.classes {
-                if normalise_text(name) == normalise_text(&e.title)
-                    || normalise_text(&e.title) == normalise_text(&format!("{name} allergy"))
-                {
-                    by_name = true;
-                    let target = Target::Class(class.clone());
-                    if !out.contains(&target) {
-                        out.push(target);
-                    }
+            for class in t.classes_named_in(&e.title) {
+                by_name = true;
+                let target = Target::Class(class);
+                if !out.contains(&target) {
+                    out.push(target);
                 }
             }
         }

@@ -277,3 +277,8 @@ pub fn entry_refs(s: &Summary) -> BTreeSet<EntryRef> {
     }
     out
 }
+
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;

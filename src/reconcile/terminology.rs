@@ -103,12 +103,15 @@ pub struct Terminology {
     negation_texts: HashMap<String, NegationScope>,
     /// Member names as token sequences, for uncoded entries only.
     member_names: Vec<(Vec<String>, String)>,
+    /// Phrases that name a class, as token sequences, for uncoded entries only.
+    class_names: Vec<(Vec<String>, String)>,
 }
 
 #[derive(Deserialize)]
 struct ClassRow {
     class_id: String,
     name: String,
+    text_aliases: String,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +201,9 @@ impl Terminology {
     pub fn parse() -> Result<Terminology, String> {
         let mut t = Terminology::default();
         for r in rows::<ClassRow>("classes.csv", CLASSES)? {
+            for alias in list(&r.text_aliases) {
+                t.class_names.push((tokens(&alias), r.class_id.clone()));
+            }
             t.classes.insert(r.class_id, r.name);
         }
         for r in rows::<RelationRow>("class_relations.csv", RELATIONS)? {
@@ -335,25 +341,35 @@ impl Terminology {
     /// Members named in an uncoded text, by whole words (never a stem: "penicillamine"
     /// does not contain "penicillin"). Longest names first; a word is used once.
     pub fn members_named_in(&self, text: &str) -> Vec<String> {
-        let words = tokens(text);
-        let mut used = vec![false; words.len()];
-        let mut out = Vec::new();
-        for (name, id) in &self.member_names {
-            if name.is_empty() || name.len() > words.len() {
-                continue;
-            }
-            for start in 0..=words.len() - name.len() {
-                let span = start..start + name.len();
-                if words[span.clone()] == name[..] && !used[span.clone()].iter().any(|u| *u) {
-                    used[span].iter_mut().for_each(|u| *u = true);
-                    if !out.contains(id) {
-                        out.push(id.clone());
-                    }
+        named_in(&self.member_names, text)
+    }
+
+    /// Classes named in an uncoded text ("Penicillin allergy", "NSAIDs"), by whole words.
+    pub fn classes_named_in(&self, text: &str) -> Vec<String> {
+        named_in(&self.class_names, text)
+    }
+}
+
+/// Ids whose phrase occurs in `text` as whole words, longest phrases first, each word used once.
+fn named_in(names: &[(Vec<String>, String)], text: &str) -> Vec<String> {
+    let words = tokens(text);
+    let mut used = vec![false; words.len()];
+    let mut out = Vec::new();
+    for (name, id) in names {
+        if name.is_empty() || name.len() > words.len() {
+            continue;
+        }
+        for start in 0..=words.len() - name.len() {
+            let span = start..start + name.len();
+            if words[span.clone()] == name[..] && !used[span.clone()].iter().any(|u| *u) {
+                used[span].iter_mut().for_each(|u| *u = true);
+                if !out.contains(id) {
+                    out.push(id.clone());
                 }
             }
         }
-        out
     }
+    out
 }
 
 static TABLES: LazyLock<Result<Terminology, String>> = LazyLock::new(Terminology::parse);

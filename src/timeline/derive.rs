@@ -325,11 +325,16 @@ pub fn medication_end(r: &Value) -> Option<String> {
         ],
     )?;
     let start = FhirDate::parse(start)?;
-    if !(0.0..=36_500.0).contains(&days) {
+    if !(1.0..=36_500.0).contains(&days) {
         return None;
     }
-    let end = start.start + chrono::Duration::days(days.ceil() as i64);
-    Some(end.date_naive().format("%Y-%m-%d").to_string())
+    // The last day of the course, in UK dates: 5 days from 1 Oct end on 5 Oct.
+    let first = start
+        .start
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let last = first + chrono::Duration::days(days.ceil() as i64 - 1);
+    Some(last.format("%Y-%m-%d").to_string())
 }
 
 fn medication(r: &Value, resource_type: &str) -> DerivedEvent {
@@ -586,4 +591,177 @@ pub fn derive_event(r: &Value, _version: FhirVersion) -> Option<DerivedEvent> {
         "Condition" => condition(r),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(r: Value) -> DerivedEvent {
+        derive_event(&r, FhirVersion::R4).expect("an event")
+    }
+
+    #[test]
+    fn each_resource_type_becomes_its_kind_and_others_none() {
+        let cases = [
+            (
+                json!({"resourceType": "AllergyIntolerance"}),
+                EventKind::Allergy,
+            ),
+            (
+                json!({"resourceType": "MedicationRequest"}),
+                EventKind::Medication,
+            ),
+            (
+                json!({"resourceType": "MedicationStatement"}),
+                EventKind::Medication,
+            ),
+            (
+                json!({"resourceType": "Encounter", "class": {"code": "AMB"}}),
+                EventKind::Encounter,
+            ),
+            (json!({"resourceType": "Condition"}), EventKind::Condition),
+            (
+                json!({"resourceType": "Composition", "title": "Clinic letter"}),
+                EventKind::Document,
+            ),
+            (
+                json!({"resourceType": "Composition", "type": {"coding": [{"code": "373942005"}]}}),
+                EventKind::Discharge,
+            ),
+            (
+                json!({"resourceType": "DocumentReference", "type": {"coding": [{"code": "18842-5"}]}}),
+                EventKind::Discharge,
+            ),
+        ];
+        for (r, kind) in cases {
+            assert_eq!(ev(r.clone()).kind, kind, "{r}");
+        }
+        for t in ["Observation", "Patient", "Medication", "List"] {
+            assert!(derive_event(&json!({"resourceType": t}), FhirVersion::R4).is_none());
+        }
+    }
+
+    #[test]
+    fn a_finished_inpatient_stay_is_a_discharge_dated_at_its_end() {
+        let e = ev(
+            json!({"resourceType": "Encounter", "status": "finished", "class": {"code": "IMP"},
+            "period": {"start": "2026-09-08T10:00:00Z", "end": "2026-09-12T15:00:00Z"},
+            "hospitalization": {"dischargeDisposition": {"text": "Home"}}}),
+        );
+        assert_eq!(e.kind, EventKind::Discharge);
+        assert_eq!(e.date.as_deref(), Some("2026-09-12T15:00:00Z"));
+        assert!(e.detail.as_deref().unwrap().contains("Destination Home"));
+        let e = ev(
+            json!({"resourceType": "Encounter", "status": "in-progress", "class": {"code": "IMP"},
+            "period": {"start": "2026-09-08T10:00:00Z"}}),
+        );
+        assert_eq!(e.kind, EventKind::Encounter, "still in hospital");
+    }
+
+    #[test]
+    fn allergy_status_marks_and_dates_r4_and_stu3() {
+        let r4 = ev(json!({"resourceType": "AllergyIntolerance",
+            "clinicalStatus": {"coding": [{"code": "active"}]}, "verificationStatus": {"coding": [{"code": "unconfirmed"}]},
+            "criticality": "high", "type": "intolerance", "code": {"text": "Penicillin"},
+            "onsetDateTime": "2019", "recordedDate": "2020-02-03"}));
+        assert_eq!(r4.status.as_deref(), Some("active"));
+        assert_eq!(r4.date.as_deref(), Some("2019"));
+        assert_eq!(
+            r4.marks,
+            [
+                EventMark::Unconfirmed,
+                EventMark::HighCriticality,
+                EventMark::Intolerance
+            ]
+        );
+        let stu3 = ev(
+            json!({"resourceType": "AllergyIntolerance", "clinicalStatus": "resolved",
+            "verificationStatus": "entered-in-error", "assertedDate": "2018-09-28T10:30:00", "code": {"text": "Latex"}}),
+        );
+        assert_eq!(stu3.status.as_deref(), Some("resolved"));
+        assert!(stu3.entered_in_error);
+        assert_eq!(stu3.date.as_deref(), Some("2018-09-28T10:30:00"));
+        let refuted = ev(
+            json!({"resourceType": "AllergyIntolerance", "verificationStatus": {"coding": [{"code": "refuted"}]}}),
+        );
+        assert_eq!(refuted.marks, [EventMark::Refuted]);
+    }
+
+    #[test]
+    fn a_structured_dose_is_rendered_never_reported_missing() {
+        let e = ev(
+            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"text": "Amoxicillin 500mg capsules"}, "authoredOn": "2026-10-01",
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d", "boundsDuration": {"value": 5, "code": "d"}}},
+                "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "capsule"}}], "route": {"text": "Oral"}}]}),
+        );
+        let d = e.detail.unwrap();
+        assert!(
+            d.starts_with("1 capsule, three times a day, for 5 days, oral"),
+            "{d}"
+        );
+        assert!(d.contains("Intent order"), "{d}");
+        assert!(d.contains("Ends 05-Oct-2026"), "{d}");
+        assert_eq!(medication_end(&json!({"authoredOn": "2026-10-01",
+            "dosageInstruction": [{"timing": {"repeat": {"boundsDuration": {"value": 2, "unit": "wk"}}}}]})).as_deref(), Some("2026-10-14"));
+    }
+
+    #[test]
+    fn stopped_not_given_not_taken_and_proposed_medicines_carry_their_marks_and_reasons() {
+        let e = ev(
+            json!({"resourceType": "MedicationRequest", "status": "stopped", "intent": "order",
+            "statusReason": {"text": "Acute kidney injury"}, "note": [{"text": "Review at 2 weeks"}],
+            "medicationCodeableConcept": {"text": "Ramipril 5mg capsules"}}),
+        );
+        assert_eq!(e.marks, [EventMark::Stopped]);
+        let d = e.detail.unwrap();
+        assert!(
+            d.contains("Reason Acute kidney injury") && d.contains("Note Review at 2 weeks"),
+            "{d}"
+        );
+        let e = ev(
+            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order", "doNotPerform": true,
+            "medicationCodeableConcept": {"text": "Aspirin"}}),
+        );
+        assert_eq!(e.marks, [EventMark::DoNotGive]);
+        let e = ev(
+            json!({"resourceType": "MedicationStatement", "status": "active", "taken": "n",
+            "reasonNotTaken": [{"text": "Side effects"}], "medicationCodeableConcept": {"text": "Statin"}}),
+        );
+        assert_eq!(e.marks, [EventMark::NotTaken]);
+        assert!(e.detail.unwrap().contains("Reason Side effects"));
+        let e = ev(
+            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "proposal",
+            "medicationCodeableConcept": {"text": "GP to start bisoprolol"}}),
+        );
+        assert_eq!(e.marks, [EventMark::Proposal]);
+        let e = ev(
+            json!({"resourceType": "MedicationStatement", "status": "on-hold",
+            "medicationCodeableConcept": {"text": "Warfarin"}}),
+        );
+        assert_eq!(e.marks, [EventMark::OnHold]);
+    }
+
+    #[test]
+    fn titles_come_from_the_source_and_a_referenced_medicine_is_resolved_later() {
+        let e = ev(
+            json!({"resourceType": "MedicationRequest", "status": "active",
+            "medicationReference": {"reference": "http://x/fhir/Medication/m1/_history/2", "display": "As displayed"}}),
+        );
+        assert_eq!(e.title.as_deref(), Some("As displayed"));
+        assert_eq!(e.medication_ref.as_deref(), Some("Medication/m1"));
+        let e = ev(
+            json!({"resourceType": "MedicationStatement", "status": "active",
+            "contained": [{"resourceType": "Medication", "id": "x", "code": {"coding": [{"display": "Contained name"}]}}],
+            "medicationReference": {"reference": "#x"}}),
+        );
+        assert_eq!(e.title.as_deref(), Some("Contained name"));
+        assert_eq!(
+            ev(json!({"resourceType": "Condition"})).title,
+            None,
+            "never an invented display"
+        );
+    }
 }

@@ -3,25 +3,20 @@
  * `UiError`; unknown failures are normalised to code `Internal`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type {
-  AppInfo,
-  ConnectionReport,
-  DischargeView,
-  EndpointSettings,
-  ErrorCode,
-  PatientSearch,
-  PatientView,
-  Progress,
-  SyncReport,
-  UiError,
+import {
+  type AppInfo,
+  type ConnectionReport,
+  type DischargeView,
+  type EndpointSettings,
+  ERROR_CODES,
+  type PatientSearch,
+  type PatientView,
+  type Progress,
+  type SyncReport,
+  type UiError,
 } from "./bindings";
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "InvalidNhsNumber", "ConfigInvalid", "ConfigNotFound", "EndpointUnreachable", "EndpointTimeout",
-  "AuthFailed", "ServerError", "NotFhirResponse", "MalformedResponse", "NonConformantResource",
-  "PatientMismatch", "PagingLoop", "LimitExceeded", "RateLimited", "UnsupportedFhirVersion",
-  "CacheLocked", "CacheTooNew", "CacheError", "Internal",
-]);
+const CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 export function toUiError(e: unknown): UiError {
   if (e && typeof e === "object" && "code" in e && CODES.has(String((e as UiError).code))) {
@@ -40,6 +35,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** One cached resource. `source` is the source's stable id (the core also accepts its name). */
 export type ResourceRef = { nhs: string; source: string; resourceType: string; id: string };
 
 export const appInfo = () => call<AppInfo>("app_info");
@@ -60,7 +56,16 @@ export const resourceJson = (r: ResourceRef) => call<string>("resource_json", { 
 
 export const discharge = (r: ResourceRef) => call<DischargeView>("discharge", { ...r });
 
+/** Show what a source's last (suspect) sync returned; `source` is its id. True when something was accepted. */
+export const acceptSuspect = (nhs: string, source: string) => call<boolean>("accept_suspect", { nhs, source });
+
+/** Remove every cached entry of a source no longer configured (all patients); the number removed. */
+export const purgeSource = (source: string) => call<number>("purge_source", { source });
+
 export const listEndpoints = () => call<EndpointSettings[]>("list_endpoints");
+
+/** The settings a new endpoint starts with (the core's defaults). */
+export const endpointDefaults = () => call<EndpointSettings>("endpoint_defaults");
 
 export const saveEndpoints = (endpoints: EndpointSettings[]) => call<null>("save_endpoints", { endpoints });
 

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
-import type { TimelineEvent, UiError } from "../bindings";
-import { formatDateTime, NOT_KNOWN } from "../lib/dates";
-import { KIND_LABEL, sourceKindLabel } from "../lib/filter";
+import type { SourceState, SourceStatus, TimelineEvent, UiError } from "../bindings";
+import { asOfLong, formatDateTime, NOT_KNOWN } from "../lib/dates";
+import { eventKey, KIND_LABEL, sourceKindLabel } from "../lib/filter";
+import { documentWord, eventMarks, MARK_LABEL, MARK_MEANING, SEVERE_MARKS } from "../lib/marks";
 import { ErrorText } from "./ErrorText";
-import { KindBadge, SourceBadge } from "./Timeline";
+import { KindBadge, MarkBadges, SourceBadge, StaleMark } from "./Timeline";
 
 export function canReadDischarge(e: TimelineEvent): boolean {
   return (
@@ -13,18 +14,35 @@ export function canReadDischarge(e: TimelineEvent): boolean {
   );
 }
 
+/** Why a source's entries may be out of date, in words. */
+export const STALE_REASON: Partial<Record<SourceState, string>> = {
+  failed: "its latest sync failed",
+  interrupted: "its latest sync was interrupted",
+  suspect: "its latest sync was kept aside because entries disappeared",
+  old: "its data is older than the freshness limit",
+  "not-configured": "it is no longer configured",
+  never: "it has not been synced",
+  syncing: "it is being synced now",
+};
+
 interface Props {
   nhs: string;
   event: TimelineEvent | null;
+  /** The status of the event's source (for why its data may be out of date). */
+  source?: SourceStatus | null;
+  now?: Date;
   onReadDischarge: (e: TimelineEvent) => void;
+  /** Close the panel (shown over the list on narrow windows). */
+  onClose?: () => void;
 }
 
 type Raw = { state: "idle" } | { state: "loading" } | { state: "ok"; text: string } | { state: "error"; error: UiError };
 
-export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
+export function DetailPanel({ nhs, event, source, now, onReadDischarge, onClose }: Props) {
   const [raw, setRaw] = useState<Raw>({ state: "idle" });
   const [open, setOpen] = useState(false);
-  const key = event ? `${event.source}|${event.resource_type}|${event.resource_id}` : "";
+  const key = event ? eventKey(event) : "";
+  const panelRef = useRef<HTMLElement>(null);
 
   const currentKey = useRef(key);
   currentKey.current = key;
@@ -34,12 +52,17 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
     setOpen(false);
   }, [key]);
 
+  // Every entry opens at the top of the panel, where its warnings are.
+  useLayoutEffect(() => {
+    if (panelRef.current) panelRef.current.scrollTop = 0;
+  }, [key]);
+
   const loadRaw = () => {
     if (!event || raw.state === "loading" || raw.state === "ok") return;
     setRaw({ state: "loading" });
     const forKey = key;
     api
-      .resourceJson({ nhs, source: event.source, resourceType: event.resource_type, id: event.resource_id })
+      .resourceJson({ nhs, source: event.source_id, resourceType: event.resource_type, id: event.resource_id })
       .then(
         (text) => {
           if (currentKey.current === forKey) setRaw({ state: "ok", text });
@@ -52,7 +75,7 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
 
   if (!event) {
     return (
-      <aside class="detail" data-testid="detail-panel" aria-labelledby="detail-h">
+      <aside class="detail detail--empty" data-testid="detail-panel" aria-labelledby="detail-h" ref={panelRef}>
         <h2 id="detail-h" class="detail__title">
           Details
         </h2>
@@ -62,25 +85,48 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
   }
 
   const val = (v: string | null | undefined) => (v && v.trim() ? v : NOT_KNOWN);
+  const marks = eventMarks(event);
+  const word = documentWord(event);
+  const staleWhy = source ? STALE_REASON[source.state] : undefined;
 
   return (
-    <aside class="detail" data-testid="detail-panel" aria-labelledby="detail-h">
-      <h2 id="detail-h" class="detail__title">
-        {event.title}
-      </h2>
+    <aside class="detail" data-testid="detail-panel" aria-labelledby="detail-h" ref={panelRef} data-key={key}>
+      <div class="detail__head">
+        <h2 id="detail-h" class={`detail__title${event.entered_in_error ? " detail__title--eie" : ""}`}>
+          <bdi>{event.title}</bdi>
+        </h2>
+        {onClose && (
+          <button type="button" class="button button--secondary button--small detail__close" data-testid="detail-close" onClick={onClose}>
+            Close<span class="visually-hidden"> details</span>
+          </button>
+        )}
+      </div>
       <p class="detail__badges">
-        <KindBadge kind={event.kind} /> <SourceBadge source={event.source} kind={event.source_kind} />
-        {event.entered_in_error && <span class="badge badge--eie">ENTERED IN ERROR</span>}
+        <KindBadge kind={event.kind} /> <SourceBadge source={event.source} kind={event.source_kind} /> <MarkBadges marks={marks} eie={event.entered_in_error} />
+        {event.stale && <StaleMark asOf={event.as_of} now={now} />}
       </p>
-      {event.entered_in_error && (
-        <p class="warning-callout">
-          <strong>Warning: </strong>this entry was marked as entered in error by its source.
-        </p>
-      )}
+      <div class="detail__warnings" data-testid="detail-warnings">
+        {event.entered_in_error && (
+          <p class="warning-callout">
+            <strong>Warning: </strong>this entry was marked as entered in error by its source. It is shown for the record only.
+          </p>
+        )}
+        {event.stale && (
+          <p class="warning-callout" data-testid="detail-stale">
+            <strong>Warning: </strong>data from <bdi>{event.source}</bdi> {asOfLong(event.as_of)}
+            {staleWhy ? ` (${staleWhy})` : ""}: this entry may be out of date.
+          </p>
+        )}
+        {marks.map((m) => (
+          <p key={m} class={SEVERE_MARKS.has(m) ? "warning-callout" : "info-callout"} data-mark={m}>
+            <strong>{MARK_LABEL[m]}</strong> {MARK_MEANING[m]}
+          </p>
+        ))}
+      </div>
       {canReadDischarge(event) && (
         <p>
           <button type="button" class="button" data-testid="open-discharge" onClick={() => onReadDischarge(event)}>
-            Read discharge summary
+            Read {word}
           </button>
         </p>
       )}
@@ -99,7 +145,7 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
               <ul class="codes">
                 {event.codes.map((c, i) => (
                   <li key={i}>
-                    <span class="code">{c.code ?? "(no code)"}</span> {c.display ?? ""}
+                    <span class="code">{c.code ?? "(no code)"}</span> <bdi>{c.display ?? ""}</bdi>
                     <span class="muted code-system"> {c.system ?? "(no system)"}</span>
                   </li>
                 ))}
@@ -108,6 +154,7 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
           </dd>
         </div>
         <Row label="Source" value={`${event.source} (${sourceKindLabel(event.source_kind)})`} />
+        <Row label="Data as of" value={event.as_of ? formatDateTime(event.as_of) : NOT_KNOWN} />
         <Row label="Resource" value={`${event.resource_type}/${event.resource_id}`} />
         <Row label="FHIR version" value={val(event.fhir_version)} />
         <Row label="Version" value={val(event.version_id)} />
@@ -125,7 +172,7 @@ export function DetailPanel({ nhs, event, onReadDischarge }: Props) {
       >
         <summary>Original resource</summary>
         {raw.state === "loading" && <p aria-live="polite">Loading original resource…</p>}
-        {raw.state === "error" && <ErrorText error={raw.error} />}
+        {raw.state === "error" && <ErrorText error={raw.error} source={event.source} />}
         {raw.state === "ok" && (
           <pre class="raw__json" data-testid="raw-json" tabIndex={0} aria-label="Original resource JSON">
             {raw.text}
@@ -140,7 +187,9 @@ function Row({ label, value, pre }: { label: string; value: string; pre?: boolea
   return (
     <div class="summary-list__row">
       <dt>{label}</dt>
-      <dd class={pre ? "prewrap" : undefined}>{value}</dd>
+      <dd class={pre ? "prewrap" : undefined}>
+        <bdi>{value}</bdi>
+      </dd>
     </div>
   );
 }

@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import * as api from "../api";
-import type { Attachment, DischargeView, EntrySummary, Section, TimelineEvent, UiError } from "../bindings";
+import type { Attachment, DischargeView, DocumentLink, EntrySummary, MedicationChange, MedicationChanges, Section, TimelineEvent, UiError } from "../bindings";
 import { formatDate, NOT_KNOWN } from "../lib/dates";
-import { base64ToBytes, base64ToText, sanitizeNarrative } from "../lib/html";
 import { sourceKindLabel } from "../lib/filter";
+import { base64ToBytes, base64ToText, onNarrativeClick, sanitizeNarrative } from "../lib/html";
+import { documentKindWord, documentWord } from "../lib/marks";
 import { ErrorText } from "./ErrorText";
+import { MarkBadges } from "./Timeline";
 
 interface Props {
   nhs: string;
@@ -14,6 +16,8 @@ interface Props {
 
 type State = { state: "loading" } | { state: "ok"; view: DischargeView } | { state: "error"; error: UiError };
 
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 export function DischargeReader({ nhs, event, onClose }: Props) {
   const [st, setSt] = useState<State>({ state: "loading" });
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -21,37 +25,46 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
   useEffect(() => {
     let live = true;
     setSt({ state: "loading" });
-    api.discharge({ nhs, source: event.source, resourceType: event.resource_type, id: event.resource_id }).then(
+    api.discharge({ nhs, source: event.source_id, resourceType: event.resource_type, id: event.resource_id }).then(
       (view) => live && setSt({ state: "ok", view }),
       (error: UiError) => live && setSt({ state: "error", error }),
     );
     return () => {
       live = false;
     };
-  }, [nhs, event.source, event.resource_type, event.resource_id]);
+  }, [nhs, event.source_id, event.resource_type, event.resource_id]);
 
   useEffect(() => {
     headingRef.current?.focus();
   }, [st.state]);
 
   const v = st.state === "ok" ? st.view : null;
-  // Medication entries are listed once, under "Medications on discharge".
+  const word = v ? documentKindWord(v.kind) : documentWord(event);
+  // Medication entries are listed once, in the medicines blocks below.
   const medRefs = useMemo(() => new Set(v?.medications.map((m) => m.reference) ?? []), [v]);
+  const narrative = useMemo(() => (v?.narrative_html ? sanitizeNarrative(v.narrative_html) : null), [v]);
 
   return (
-    <section class="reader" data-testid="discharge-reader" aria-labelledby="reader-h">
+    <section class="reader" data-testid="discharge-reader" data-kind={v?.kind} aria-labelledby="reader-h">
       <div class="reader__bar">
-        <button type="button" class="button button--secondary button--small" onClick={onClose}>
-          Back to details
+        <button type="button" class="button button--secondary button--small" data-testid="reader-close" onClick={onClose}>
+          Close {word}
+          <span class="visually-hidden"> (Esc)</span>
         </button>
       </div>
       <h2 id="reader-h" class="reader__title" tabIndex={-1} ref={headingRef}>
-        {v ? (v.title ?? "Discharge summary") : event.title}
+        <bdi>{v ? (v.title ?? cap(word)) : event.title}</bdi>
       </h2>
-      {st.state === "loading" && <p aria-live="polite">Loading discharge summary…</p>}
-      {st.state === "error" && <ErrorText error={st.error} prefix="Could not open the discharge summary" />}
+      {st.state === "loading" && <p aria-live="polite">Loading {word}…</p>}
+      {st.state === "error" && <ErrorText error={st.error} prefix={`Could not open the ${word}`} source={event.source} />}
       {v && (
         <>
+          {v.superseded_by && (
+            <p class="warning-callout" data-testid="superseded" role="note">
+              <strong>Superseded</strong> — replaced by <DocName d={v.superseded_by} />. This {word} may no longer be current.
+            </p>
+          )}
+          {v.kind === "discharge-summary" && v.medication_changes && <ChangesPanel c={v.medication_changes} />}
           <dl class="summary-list summary-list--compact">
             <div class="summary-list__row">
               <dt>Date</dt>
@@ -59,12 +72,14 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
             </div>
             <div class="summary-list__row">
               <dt>Author</dt>
-              <dd>{v.author ?? NOT_KNOWN}</dd>
+              <dd>
+                <bdi>{v.author ?? NOT_KNOWN}</bdi>
+              </dd>
             </div>
             <div class="summary-list__row">
               <dt>Source</dt>
               <dd>
-                {v.source} ({sourceKindLabel(event.source_kind)})
+                <bdi>{v.source}</bdi> ({sourceKindLabel(event.source_kind)})
               </dd>
             </div>
             {v.status && (
@@ -77,22 +92,40 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
               <dt>Encounter</dt>
               <dd>{v.encounter ? <Entry e={v.encounter} /> : NOT_KNOWN}</dd>
             </div>
+            {v.relates_to.length > 0 && (
+              <div class="summary-list__row">
+                <dt>Related</dt>
+                <dd>
+                  <ul class="plain-list">
+                    {v.relates_to.map((d, i) => (
+                      <li key={i}>
+                        {cap(d.relation.replace(/-/g, " "))} <DocName d={d} />
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </div>
+            )}
           </dl>
+          {narrative && (
+            <section class="reader__section" aria-labelledby="reader-narrative-h">
+              <h3 id="reader-narrative-h">Summary</h3>
+              {/* Sanitised XHTML from the core, re-checked by sanitizeNarrative; links never navigate. */}
+              <div class="narrative" data-testid="discharge-narrative" onClick={onNarrativeClick} dangerouslySetInnerHTML={{ __html: narrative }} />
+            </section>
+          )}
+          {!narrative && v.narrative_text && (
+            <section class="reader__section" aria-labelledby="reader-narrative-h">
+              <h3 id="reader-narrative-h">Summary</h3>
+              <p class="prewrap" data-testid="discharge-narrative">
+                {v.narrative_text}
+              </p>
+            </section>
+          )}
           {v.sections.map((s, i) => (
             <SectionView key={i} s={s} level={3} skip={medRefs} />
           ))}
-          <section class="reader__block" aria-labelledby="reader-meds">
-            <h3 id="reader-meds">Medications on discharge</h3>
-            {v.medications.length === 0 ? (
-              <p class="muted">None listed</p>
-            ) : (
-              <ul class="meds" data-testid="discharge-medications">
-                {v.medications.map((m, i) => (
-                  <MedicationItem key={i} m={m} />
-                ))}
-              </ul>
-            )}
-          </section>
+          <Medicines meds={v.medications} onDischarge={v.kind === "discharge-summary"} />
           {v.attachments.length > 0 && (
             <section class="reader__block" aria-labelledby="reader-att">
               <h3 id="reader-att">Attachments</h3>
@@ -107,37 +140,195 @@ export function DischargeReader({ nhs, event, onClose }: Props) {
   );
 }
 
+function DocName({ d }: { d: DocumentLink }) {
+  return (
+    <span>
+      <bdi>{d.title ?? "an untitled document"}</bdi> <span class="muted code">({d.resource_type}/{d.resource_id})</span>
+    </span>
+  );
+}
+
+/** The discharge's medicines against the GP's list, at the top of the reader. */
+export function ChangesPanel({ c }: { c: MedicationChanges }) {
+  const blocks: { key: string; title: string; note?: string; items: MedicationChange[]; show: "reason" | "detail" }[] = [
+    { key: "started", title: "Started", items: c.started, show: "detail" },
+    { key: "stopped", title: "Stopped", items: c.stopped, show: "reason" },
+    { key: "changed", title: "Changed", items: c.changed, show: "detail" },
+    { key: "continued", title: "Continued", items: c.continued, show: "detail" },
+    { key: "not-mentioned", title: "Not mentioned", note: "On the GP list but not mentioned by this discharge: not assumed stopped.", items: c.not_mentioned, show: "detail" },
+  ];
+  const any = blocks.some((b) => b.items.length > 0);
+  return (
+    <section class="changes" data-testid="medication-changes" aria-labelledby="changes-h">
+      <h3 id="changes-h" class="changes__title">
+        Medicine changes on discharge
+      </h3>
+      <p class="changes__basis" data-testid="changes-basis">
+        {c.compared_with.length > 0 ? (
+          <>
+            Compared with the GP list from{" "}
+            {c.compared_with.map((g, i) => (
+              <span key={g}>
+                {i > 0 && ", "}
+                <bdi>{g}</bdi>
+              </span>
+            ))}
+            .
+          </>
+        ) : (
+          "Not compared with a GP list: none was available."
+        )}
+        {c.note && (
+          <>
+            {" "}
+            <bdi>{c.note}</bdi>
+          </>
+        )}
+      </p>
+      {!any && <p class="muted">No medicines listed.</p>}
+      <div class="changes__grid">
+        {blocks
+          .filter((b) => b.items.length > 0)
+          .map((b) => (
+            <div key={b.key} class={`changes__block changes__block--${b.key}`} data-testid={`changes-${b.key}`}>
+              <h4 class="changes__head">
+                <span class={`tag tag--change tag--change-${b.key}`}>{b.title.toUpperCase()}</span> <span class="muted">({b.items.length})</span>
+              </h4>
+              {b.note && <p class="changes__note">{b.note}</p>}
+              <ul class="plain-list">
+                {b.items.map((m, i) => (
+                  <li key={i} class="change">
+                    <strong>
+                      <bdi>{m.title}</bdi>
+                    </strong>
+                    {b.show === "reason" && (
+                      <span class="change__why">
+                        {" "}
+                        — {m.reason ? <>Reason <bdi>{m.reason}</bdi></> : "no reason given"}
+                      </span>
+                    )}
+                    {b.show === "detail" && m.detail && (
+                      <span class="change__why">
+                        {" "}
+                        — <bdi>{m.detail}</bdi>
+                      </span>
+                    )}
+                    {b.show === "detail" && m.reason && (
+                      <span class="change__why">
+                        {" "}
+                        (<bdi>{m.reason}</bdi>)
+                      </span>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+      </div>
+    </section>
+  );
+}
+
 function Entry({ e }: { e: EntrySummary }) {
   return (
     <span>
-      <span>{e.title ?? e.reference}</span>
-      {e.detail && <span>: {e.detail}</span>}
+      <MarkBadges marks={e.marks} eie={e.status === "entered-in-error"} /> <bdi>{e.title ?? e.reference}</bdi>
+      {e.detail && (
+        <span>
+          : <bdi>{e.detail}</bdi>
+        </span>
+      )}
       {e.status && <span class="muted"> ({e.status})</span>}
     </span>
   );
 }
 
-/**
- * Split a medication's joined detail (`One tablet once a day · Intent order ·
- * Category Discharge`) into the dose text a clinician reads; the request's
- * intent and category are bookkeeping and are left out.
- */
-export function medicationDose(detail: string | null): string | null {
-  if (!detail) return null;
-  const parts = detail
+function detailParts(detail: string | null): string[] {
+  if (!detail) return [];
+  return detail
     .split(" · ")
     .map((p) => p.trim())
-    .filter((p) => p && !/^(Intent|Category) /.test(p));
+    .filter(Boolean);
+}
+
+/**
+ * Split a medication's joined detail (`One tablet once a day · Intent order ·
+ * Category Discharge · Reason …`) into the dose text a clinician reads; the
+ * request's intent and category are bookkeeping, the reason and notes are
+ * shown on their own.
+ */
+export function medicationDose(detail: string | null): string | null {
+  const parts = detailParts(detail).filter((p) => !/^(Intent|Category|Reason|Note) /.test(p));
   return parts.length ? parts.join("; ") : null;
+}
+
+/** The reason and notes in a medication's detail (`Reason …`, `Note …`). */
+export function medicationWhy(detail: string | null): string[] {
+  return detailParts(detail).filter((p) => /^(Reason|Note) /.test(p));
+}
+
+export type MedBlock = "take" | "stopped" | "do-not-give" | "proposed" | "other";
+
+/** Where a medicine listed by a document belongs: never a stopped one beside continued ones. */
+export function medBlock(m: EntrySummary): MedBlock {
+  const status = (m.status ?? "").toLowerCase();
+  if (m.marks.includes("do-not-give")) return "do-not-give";
+  if (m.marks.includes("stopped") || status === "stopped" || status === "cancelled") return "stopped";
+  if (status === "entered-in-error" || m.marks.includes("not-taken") || status === "completed" || status === "not-taken") return "other";
+  if (m.marks.includes("proposal")) return "proposed";
+  return "take";
+}
+
+function Medicines({ meds, onDischarge }: { meds: EntrySummary[]; onDischarge: boolean }) {
+  const by: Record<MedBlock, EntrySummary[]> = { take: [], stopped: [], "do-not-give": [], proposed: [], other: [] };
+  for (const m of meds) by[medBlock(m)].push(m);
+  const blocks: { key: MedBlock; title: string }[] = [
+    { key: "take", title: onDischarge ? "Medications on discharge" : "Medicines listed" },
+    { key: "stopped", title: onDischarge ? "Stopped medicines (not to be taken)" : "Stopped medicines" },
+    { key: "do-not-give", title: "Do not give" },
+    { key: "proposed", title: "Proposed, not started" },
+    { key: "other", title: "Other medicine records (completed, not taken or entered in error)" },
+  ];
+  return (
+    <div class="reader__meds" data-testid="discharge-medications">
+      {blocks
+        .filter((b) => b.key === "take" || by[b.key].length > 0)
+        .map((b) => (
+          <section key={b.key} class={`reader__block reader__block--${b.key}`} aria-labelledby={`reader-meds-${b.key}`} data-testid={`meds-${b.key}`}>
+            <h3 id={`reader-meds-${b.key}`}>{b.title}</h3>
+            {by[b.key].length === 0 ? (
+              <p class="muted">None listed</p>
+            ) : (
+              <ul class="meds">
+                {by[b.key].map((m, i) => (
+                  <MedicationItem key={i} m={m} />
+                ))}
+              </ul>
+            )}
+          </section>
+        ))}
+    </div>
+  );
 }
 
 function MedicationItem({ m }: { m: EntrySummary }) {
   const dose = medicationDose(m.detail);
+  const why = medicationWhy(m.detail);
   return (
-    <li class="med" data-testid="discharge-medication">
-      <strong class="med__name">{m.title ?? m.reference}</strong>
-      <span class="med__dose">{dose ?? "Dose not recorded"}</span>
-      {m.status && <span class="med__status muted">Status: {m.status}</span>}
+    <li class="med" data-testid="discharge-medication" data-status={m.status ?? ""} data-marks={m.marks.join(" ")}>
+      <span class="med__head">
+        <MarkBadges marks={m.marks} eie={m.status === "entered-in-error"} />
+        <strong class="med__name">
+          <bdi>{m.title ?? m.reference}</bdi>
+        </strong>
+      </span>
+      <span class="med__dose">{dose ? <bdi>{dose}</bdi> : "Dose not recorded"}</span>
+      {why.map((w, i) => (
+        <span key={i} class="med__why">
+          <bdi>{w}</bdi>
+        </span>
+      ))}
+      {m.status && <span class="med__status muted">Status {m.status}</span>}
     </li>
   );
 }
@@ -149,10 +340,18 @@ function SectionView({ s, level, skip }: { s: Section; level: number; skip: Read
   const H = (level <= 3 ? "h3" : level === 4 ? "h4" : "h5") as "h3" | "h4" | "h5";
   return (
     <section class="reader__section" data-testid="discharge-section">
-      <H>{s.title ?? "Untitled section"}</H>
-      {/* Sanitised XHTML from the core, re-checked by sanitizeNarrative. */}
-      {html && <div class="narrative" dangerouslySetInnerHTML={{ __html: html }} />}
-      {!html && skipped > 0 && <p class="muted">See Medications on discharge below.</p>}
+      <H>
+        <bdi>{s.title ?? "Untitled section"}</bdi>
+      </H>
+      {/* Sanitised XHTML from the core, re-checked by sanitizeNarrative; links never navigate. */}
+      {html && <div class="narrative" onClick={onNarrativeClick} dangerouslySetInnerHTML={{ __html: html }} />}
+      {!html && s.text && <p class="prewrap">{s.text}</p>}
+      {s.empty_reason && (
+        <p class="section-empty" data-testid="section-empty">
+          Section empty: <bdi>{s.empty_reason}</bdi>
+        </p>
+      )}
+      {!html && !s.text && !s.empty_reason && skipped > 0 && <p class="muted">See the medicines below.</p>}
       {entries.length > 0 && (
         <ul class="entries">
           {entries.map((e, i) => (

@@ -1,3 +1,4 @@
+import type { RefObject } from "preact";
 import { useState } from "preact/hooks";
 import { formatNhsAsTyped, validateNhs } from "../lib/nhs";
 import { NameSearch } from "./NameSearch";
@@ -14,9 +15,12 @@ interface Props {
   onOpen: (nhs: string) => void;
   /** NHS number to show in the field at start (e.g. from the launch URL). */
   initial?: string | null;
+  /** Folded into the header once a patient is open: one line, the name search as a drop-down. */
+  compact?: boolean;
+  inputRef?: RefObject<HTMLInputElement>;
 }
 
-export function Lookup({ demo, busy, onOpen, initial }: Props) {
+export function Lookup({ demo, busy, onOpen, initial, compact, inputRef }: Props) {
   const [value, setValue] = useState(() => (initial ? formatNhsAsTyped(initial) : ""));
   const [error, setError] = useState<string | null>(null);
   // The name search is collapsed once a patient is opened, leaving room for the record.
@@ -41,6 +45,62 @@ export function Lookup({ demo, busy, onOpen, initial }: Props) {
     onOpen(nhs);
   };
 
+  const picks = demo && (
+    <div class="quick-picks" role="group" aria-label="Demo patients">
+      <span class="quick-picks__label">Demo patients</span>
+      {DEMO_PATIENTS.map((p) => (
+        <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
+          {p.label}
+          {p.name ? ` (${p.name})` : ""}
+        </button>
+      ))}
+    </div>
+  );
+
+  if (compact) {
+    return (
+      <div class="lookup-area lookup-area--compact">
+        <form class="lookup lookup--compact" onSubmit={submit} role="search" aria-label="Change patient" noValidate>
+          <label for="nhs-input" class="lookup__label">
+            NHS No.
+          </label>
+          <input
+            id="nhs-input"
+            ref={inputRef}
+            data-testid="nhs-input"
+            class="input input--nhs input--compact"
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="Ctrl+K"
+            aria-keyshortcuts="Control+K"
+            value={value}
+            aria-invalid={error ? "true" : "false"}
+            aria-describedby={error ? "nhs-error" : undefined}
+            onInput={(e) => {
+              const formatted = formatNhsAsTyped((e.currentTarget as HTMLInputElement).value);
+              (e.currentTarget as HTMLInputElement).value = formatted;
+              setValue(formatted);
+            }}
+          />
+          <button type="submit" class="button button--small button--header" data-testid="nhs-submit" disabled={busy}>
+            Open<span class="visually-hidden"> record</span>
+          </button>
+          {error && (
+            <p id="nhs-error" class="lookup__error" data-testid="nhs-error" role="alert">
+              <span class="visually-hidden">Error: </span>
+              {error}
+            </p>
+          )}
+        </form>
+        <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={pick} compact>
+          {picks}
+        </NameSearch>
+      </div>
+    );
+  }
+
   return (
     <div class="lookup-area">
       <form class="lookup" onSubmit={submit} role="search" aria-label="Find a patient" noValidate>
@@ -55,6 +115,7 @@ export function Lookup({ demo, busy, onOpen, initial }: Props) {
           <div class="lookup__row">
             <input
               id="nhs-input"
+              ref={inputRef}
               data-testid="nhs-input"
               class="input input--nhs"
               type="text"
@@ -76,17 +137,7 @@ export function Lookup({ demo, busy, onOpen, initial }: Props) {
             </button>
           </div>
         </div>
-        {demo && (
-          <div class="quick-picks" role="group" aria-label="Demo patients">
-            <span class="quick-picks__label">Demo patients</span>
-            {DEMO_PATIENTS.map((p) => (
-              <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
-                {p.label}
-                {p.name ? ` (${p.name})` : ""}
-              </button>
-            ))}
-          </div>
-        )}
+        {picks}
       </form>
       <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={pick} />
     </div>

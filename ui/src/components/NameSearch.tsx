@@ -1,11 +1,12 @@
-import { Fragment } from "preact";
+import { type ComponentChildren, Fragment } from "preact";
 import { useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { PatientMatch, PatientSearch, UiError } from "../bindings";
 import { formatDate, NOT_KNOWN, parseDateInput } from "../lib/dates";
 import { formatNhs } from "../lib/nhs";
 import { formatGender, patientName } from "./Banner";
-import { ErrorText } from "./ErrorText";
+import { plainError } from "../lib/errors";
+import { ErrorText, TechnicalDetail } from "./ErrorText";
 
 /** Example shown with the date of birth input (and in its error messages). */
 export const DOB_HINT = "e.g. 14-Jul-1945";
@@ -34,10 +35,14 @@ interface Props {
   onToggle: (open: boolean) => void;
   /** Open the chosen patient (the same path as submitting their NHS number). */
   onChoose: (nhs: string) => void;
+  /** In the header: a drop-down panel under a short toggle. */
+  compact?: boolean;
+  /** Shown at the top of the panel (e.g. demo quick picks). */
+  children?: ComponentChildren;
 }
 
 /** Secondary lookup: find patients by family name and date of birth at every source. */
-export function NameSearch({ busy, open, onToggle, onChoose }: Props) {
+export function NameSearch({ busy, open, onToggle, onChoose, compact, children }: Props) {
   const [family, setFamily] = useState("");
   const [dob, setDob] = useState("");
   const [familyError, setFamilyError] = useState<string | null>(null);
@@ -84,18 +89,25 @@ export function NameSearch({ busy, open, onToggle, onChoose }: Props) {
       : "";
 
   return (
-    <div class="name-search">
+    <div class={`name-search${compact ? " name-search--compact" : ""}`}>
       <button
         type="button"
-        class="button button--link name-search__toggle"
+        class={compact ? "button button--small button--header-secondary name-search__toggle" : "button button--link name-search__toggle"}
         data-testid="name-search-toggle"
         aria-expanded={open ? "true" : "false"}
         aria-controls="name-search-panel"
         onClick={() => onToggle(!open)}
       >
-        Search by name and date of birth
+        {compact ? (
+          <>
+            Find by name<span class="visually-hidden"> and date of birth</span>
+          </>
+        ) : (
+          "Search by name and date of birth"
+        )}
       </button>
       <div id="name-search-panel" class="name-search__panel" hidden={!open}>
+        {children}
         <form class="name-search__form" role="search" aria-label="Search by name and date of birth" onSubmit={submit} noValidate>
           <div class={familyError ? "field field--error" : "field"}>
             <label for="family-input">Family name</label>
@@ -148,7 +160,7 @@ export function NameSearch({ busy, open, onToggle, onChoose }: Props) {
             </button>
           </div>
         </form>
-        {error && <ErrorText error={error} prefix="Search failed" />}
+        {error && <ErrorText error={error} prefix="The search failed" />}
         <div class="name-search__status" role="status" aria-live="polite" aria-atomic="true">
           {status}
           {result && count === 0 && !searching && (
@@ -186,9 +198,10 @@ export function NameSearch({ busy, open, onToggle, onChoose }: Props) {
             </p>
             <ul aria-labelledby="name-search-failures-title">
               {result.failures.map(([source, err], i) => (
-                <li key={i} class="warning-callout warning-callout--small" data-testid="name-search-failure">
+                <li key={i} class="warning-callout warning-callout--small" data-testid="name-search-failure" data-code={err.code}>
                   <strong class="visually-hidden">Warning: </strong>
-                  {source}: {err.message} ({err.code})
+                  {plainError(err.code, source)}
+                  <TechnicalDetail code={err.code} message={err.message} />
                 </li>
               ))}
             </ul>

@@ -1,15 +1,26 @@
 import type { RefObject } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { EventKind, TimelineEvent } from "../bindings";
-import { DATE_INPUT_HINT, formatDate, parseDateInput } from "../lib/dates";
-import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
+import type { EndpointKind, EventKind, EventMark, TimelineEvent } from "../bindings";
+import { asOfLong, asOfShort, DATE_INPUT_HINT, formatDate, parseDateInput } from "../lib/dates";
+import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_FILTER_LABEL, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
+import { eventMarks, MARK_LABEL, SEVERE_MARKS } from "../lib/marks";
 import { useVirtualRows } from "./VirtualList";
 
-export const ROW_HEIGHT = 44;
+/** Fixed row height (the virtualiser relies on it). */
+export const ROW_HEIGHT = 40;
 
 export interface SourceOption {
+  source_id: string;
   source: string;
-  source_kind: string;
+  source_kind: EndpointKind;
+}
+
+/** Ask the timeline to select (and scroll to) an event; `focus` also moves keyboard focus to the list. */
+export interface SelectRequest {
+  key: string;
+  focus: boolean;
+  /** A new number for every request, so the same key can be asked for twice. */
+  seq: number;
 }
 
 interface Props {
@@ -18,16 +29,44 @@ interface Props {
   openKey: string | null;
   onOpen: (e: TimelineEvent) => void;
   searchRef: RefObject<HTMLInputElement>;
+  now?: Date;
+  /** Shown instead of "No events in this record" (e.g. while the record is loading). */
+  emptyText?: string;
+  select?: SelectRequest | null;
 }
 
 export function KindBadge({ kind }: { kind: EventKind }) {
   return <span class={`badge badge--kind badge--${kind}`}>{KIND_LABEL[kind]}</span>;
 }
 
-export function SourceBadge({ source, kind }: { source: string; kind: string }) {
+export function SourceBadge({ source, kind }: { source: string; kind: EndpointKind }) {
   return (
     <span class={`badge badge--source badge--src-${kind.replace(/[^a-z-]/g, "")}`} title={`${source} (${sourceKindLabel(kind)})`}>
-      {source} <span class="badge__sub">({sourceKindLabel(kind)})</span>
+      <bdi>{source}</bdi> <span class="badge__sub">({sourceKindLabel(kind)})</span>
+    </span>
+  );
+}
+
+/** Text badges for an entry's marks (STOPPED, DO NOT GIVE, …) and entered in error. */
+export function MarkBadges({ marks, eie }: { marks: EventMark[]; eie: boolean }) {
+  return (
+    <>
+      {eie && <span class="badge badge--eie">ENTERED IN ERROR</span>}
+      {marks.map((m) => (
+        <span key={m} class={`badge badge--mark${SEVERE_MARKS.has(m) ? " badge--severe" : ""}`} data-mark={m}>
+          {MARK_LABEL[m]}
+        </span>
+      ))}
+    </>
+  );
+}
+
+/** "as of 09:14": the entry's source could not be read lately, so it may be out of date. */
+export function StaleMark({ asOf, now }: { asOf: string | null; now?: Date }) {
+  return (
+    <span class="badge badge--stale" data-testid="stale-mark" title={`Data from this source ${asOfLong(asOf)}: it may be out of date`}>
+      <span class="visually-hidden">May be out of date: </span>
+      {asOfShort(asOf, now)}
     </span>
   );
 }
@@ -109,7 +148,7 @@ function DateField({
   );
 }
 
-export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props) {
+export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emptyText, select }: Props) {
   const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [from, setFrom] = useState<DateFieldState>(EMPTY_DATE);
@@ -124,10 +163,10 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
   const selectedIndex = useMemo(() => (selectedKey === null ? -1 : keys.indexOf(selectedKey)), [keys, selectedKey]);
 
   const allSources = useMemo(() => {
-    const m = new Map<string, string>();
-    for (const s of sources) m.set(s.source, s.source_kind);
-    for (const e of events) if (!m.has(e.source)) m.set(e.source, e.source_kind);
-    return [...m].map(([source, source_kind]) => ({ source, source_kind }));
+    const m = new Map<string, SourceOption>();
+    for (const s of sources) m.set(s.source_id, s);
+    for (const e of events) if (!m.has(e.source_id)) m.set(e.source_id, { source_id: e.source_id, source: e.source, source_kind: e.source_kind });
+    return [...m.values()];
   }, [sources, events]);
 
   const { items, totalSize, scrollToIndex } = useVirtualRows({
@@ -140,6 +179,16 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
     if (selectedIndex >= 0) scrollToIndex(selectedIndex);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedIndex]);
+
+  // Selection asked for from outside (an entry opened from the summary; focus back after the reader closes).
+  useEffect(() => {
+    if (!select) return;
+    setSelectedKey(select.key);
+    const i = keys.indexOf(select.key);
+    if (i >= 0) scrollToIndex(i);
+    if (select.focus) scrollRef.current?.focus({ preventScroll: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [select?.seq]);
 
   const setDate = (which: "from" | "to", f: DateFieldState) => {
     (which === "from" ? setFrom : setTo)(f);
@@ -221,48 +270,88 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
     if (hasRows) markFirstPaint();
   }, [hasRows]);
 
+  const shownSources = allSources.filter((x) => !filters.hiddenSources.has(x.source_id)).length;
+  const countText = filtering
+    ? `Showing ${filtered.length.toLocaleString("en-GB")} of ${events.length.toLocaleString("en-GB")} events`
+    : `${events.length.toLocaleString("en-GB")} events, newest first`;
+
   return (
     <section class="timeline" aria-labelledby={`${uid}-h`}>
       <h2 id={`${uid}-h`} class="visually-hidden">
         Timeline
       </h2>
       <div class="filters" role="group" aria-label="Filter the timeline">
-        <div class="filters__row">
-          <label for={`${uid}-search`} class="filters__label">
-            Search
-          </label>
-          <input
-            id={`${uid}-search`}
-            ref={searchRef}
-            data-testid="search-input"
-            class="input input--search"
-            type="search"
-            placeholder="Title, detail, source or code (press /)"
-            value={filters.text}
-            onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
-          />
-          <DateField
-            id={`${uid}-from`}
-            label="From"
-            hintId={`${uid}-date-hint`}
-            field={from}
-            onChange={(f) => setDate("from", f)}
-          />
-          <DateField
-            id={`${uid}-to`}
-            label="To"
-            hintId={`${uid}-date-hint`}
-            field={to}
-            onChange={(f) => setDate("to", f)}
-          />
-          <span id={`${uid}-date-hint`} class="filters__hint">
-            {DATE_INPUT_HINT}
+        <div class="filters__bar">
+          <span class="filters__search">
+            <label for={`${uid}-search`} class="filters__label">
+              Search
+            </label>
+            <input
+              id={`${uid}-search`}
+              ref={searchRef}
+              data-testid="search-input"
+              class="input input--search"
+              type="search"
+              placeholder="Title, detail, source or code (press /)"
+              value={filters.text}
+              onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
+            />
           </span>
+          <span class="filters__kinds" role="group" aria-label="Kind">
+            {KINDS.map((k) => (
+              <button
+                key={k}
+                type="button"
+                class="toggle"
+                data-testid={`filter-kind-${k}`}
+                aria-pressed={filters.kinds.has(k) ? "true" : "false"}
+                onClick={() => toggleKind(k)}
+              >
+                {filters.kinds.has(k) && <span aria-hidden="true">✓ </span>}
+                {KIND_FILTER_LABEL[k]}
+              </button>
+            ))}
+          </span>
+          <span class="filters__dates">
+            <DateField id={`${uid}-from`} label="From" hintId={`${uid}-date-hint`} field={from} onChange={(f) => setDate("from", f)} />
+            <DateField id={`${uid}-to`} label="To" hintId={`${uid}-date-hint`} field={to} onChange={(f) => setDate("to", f)} />
+            <span id={`${uid}-date-hint`} class="visually-hidden">
+              Date format dd-Mmm-yyyy, {DATE_INPUT_HINT}
+            </span>
+          </span>
+          {allSources.length > 0 && (
+            <details class="dropdown filters__sources" data-testid="filter-sources">
+              <summary class="dropdown__summary">
+                Sources{" "}
+                <span class="dropdown__count">
+                  {shownSources === allSources.length ? "(all)" : `(${shownSources} of ${allSources.length})`}
+                </span>
+              </summary>
+              <fieldset class="dropdown__panel">
+                <legend class="visually-hidden">Show entries from</legend>
+                {allSources.map((s) => (
+                  <label key={s.source_id} class="checkbox">
+                    <input
+                      type="checkbox"
+                      checked={!filters.hiddenSources.has(s.source_id)}
+                      onChange={(e) => toggleSource(s.source_id, (e.currentTarget as HTMLInputElement).checked)}
+                    />{" "}
+                    <span>
+                      <bdi>{s.source}</bdi> ({sourceKindLabel(s.source_kind)})
+                    </span>
+                  </label>
+                ))}
+              </fieldset>
+            </details>
+          )}
           {filtering && (
-            <button type="button" class="button button--link" onClick={clearAll}>
+            <button type="button" class="button button--link button--small" onClick={clearAll}>
               Clear filters
             </button>
           )}
+          <span class="timeline__count" aria-live="polite">
+            {countText}
+          </span>
         </div>
         {dateErrors.length > 0 && (
           <div class="filters__errors" data-testid="date-error" role="alert">
@@ -274,45 +363,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
             ))}
           </div>
         )}
-        <div class="filters__row" role="group" aria-label="Kind">
-          <span class="filters__label" aria-hidden="true">
-            Kind
-          </span>
-          {KINDS.map((k) => (
-            <button
-              key={k}
-              type="button"
-              class="toggle"
-              data-testid={`filter-kind-${k}`}
-              aria-pressed={filters.kinds.has(k) ? "true" : "false"}
-              onClick={() => toggleKind(k)}
-            >
-              {filters.kinds.has(k) && <span aria-hidden="true">✓ </span>}
-              {KIND_LABEL[k]}
-            </button>
-          ))}
-        </div>
-        {allSources.length > 0 && (
-          <fieldset class="filters__row filters__sources">
-            <legend class="filters__label">Sources</legend>
-            {allSources.map((s) => (
-              <label key={s.source} class="checkbox">
-                <input
-                  type="checkbox"
-                  checked={!filters.hiddenSources.has(s.source)}
-                  onChange={(e) => toggleSource(s.source, (e.currentTarget as HTMLInputElement).checked)}
-                />{" "}
-                {s.source} ({sourceKindLabel(s.source_kind)})
-              </label>
-            ))}
-          </fieldset>
-        )}
       </div>
-      <p class="timeline__count" aria-live="polite">
-        {filtering
-          ? `Showing ${filtered.length.toLocaleString("en-GB")} of ${events.length.toLocaleString("en-GB")} events`
-          : `${events.length.toLocaleString("en-GB")} events, newest first`}
-      </p>
       <div
         ref={scrollRef}
         class="timeline__scroll"
@@ -324,7 +375,9 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
         onKeyDown={onKeyDown}
       >
         {filtered.length === 0 ? (
-          <p class="timeline__empty">{events.length === 0 ? "No events in this record." : "No events match the filters."}</p>
+          <p class="timeline__empty" data-testid="timeline-empty">
+            {events.length === 0 ? (emptyText ?? "No events in this record.") : "No events match the filters."}
+          </p>
         ) : (
           <div class="timeline__inner" style={{ height: `${totalSize}px` }}>
             {items.map((it) => {
@@ -332,6 +385,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
               const key = keys[it.index];
               const selected = it.index === selectedIndex;
               const open = key === openKey;
+              const marks = eventMarks(e);
               return (
                 <div
                   key={key}
@@ -340,13 +394,16 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
                   aria-selected={selected ? "true" : "false"}
                   aria-posinset={it.index + 1}
                   aria-setsize={filtered.length}
-                  class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}`}
+                  class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}`}
                   style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
                   data-testid="timeline-row"
                   data-kind={e.kind}
                   data-source={e.source}
+                  data-source-id={e.source_id}
                   data-resource-type={e.resource_type}
                   data-resource-id={e.resource_id}
+                  data-stale={e.stale ? "true" : "false"}
+                  data-marks={marks.join(" ")}
                   onClick={() => {
                     setSelectedKey(key);
                     onOpen(e);
@@ -355,12 +412,15 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef }: Props)
                   <span class="row__date">{e.date_display}</span>
                   <KindBadge kind={e.kind} />
                   <span class="row__title">
-                    {e.entered_in_error && <span class="badge badge--eie">ENTERED IN ERROR</span>}
-                    <span class="row__title-text">{e.title}</span>
+                    <MarkBadges marks={marks} eie={e.entered_in_error} />
+                    <bdi class="row__title-text">{e.title}</bdi>
                   </span>
                   <span class="row__meta">
                     <span class="row__status">{e.status ?? ""}</span>
-                    <SourceBadge source={e.source} kind={e.source_kind} />
+                    <span class="row__src">
+                      <SourceBadge source={e.source} kind={e.source_kind} />
+                      {e.stale && <StaleMark asOf={e.as_of} now={now} />}
+                    </span>
                   </span>
                 </div>
               );

@@ -163,3 +163,21 @@ export function parseDateInput(input: string, hint: string = DATE_INPUT_HINT): D
   const iso = isoIfReal(y, mo, d);
   return iso ? { ok: true, iso } : bad;
 }
+
+/**
+ * The short "as of" words for data from a source read at `iso`: `as of 09:14`
+ * when read today, else `as of 25-Nov-2026`.
+ */
+export function asOfShort(iso: string | null | undefined, now: Date = new Date()): string {
+  const d = parseInstant(iso);
+  if (!d) return `as of ${NOT_KNOWN}`;
+  const a = parts(d);
+  const b = parts(now);
+  if (a.y === b.y && a.m === b.m && a.d === b.d) return `as of ${formatTime(iso)}`;
+  return `as of ${pad(a.d)}-${MONTHS[a.m - 1]}-${a.y}`;
+}
+
+/** `as of 25-Nov-2026 09:14` (full, for panels). */
+export function asOfLong(iso: string | null | undefined): string {
+  return `as of ${formatDateTime(iso)}`;
+}

@@ -1,5 +1,6 @@
-import type { EventKind, TimelineEvent } from "../bindings";
+import { type EndpointKind, type EventKind, SOURCE_KIND_LABELS, type TimelineEvent } from "../bindings";
 import { dateSpan } from "./dates";
+import { MARK_LABEL } from "./marks";
 
 export const KINDS: EventKind[] = ["allergy", "medication", "encounter", "discharge", "document", "condition"];
 
@@ -12,24 +13,25 @@ export const KIND_LABEL: Record<EventKind, string> = {
   condition: "CONDITION",
 };
 
-/** Human label for an endpoint kind (`hospital` → `Trust`). */
-export function sourceKindLabel(kind: string): string {
-  switch (kind) {
-    case "hospital":
-      return "Trust";
-    case "gp":
-      return "GP";
-    case "social-care":
-      return "Social care";
-    default:
-      return "Other";
-  }
+/** Labels of the kind filters. */
+export const KIND_FILTER_LABEL: Record<EventKind, string> = {
+  allergy: "Allergies",
+  medication: "Medicines",
+  encounter: "Encounters",
+  discharge: "Discharges",
+  document: "Documents",
+  condition: "Conditions",
+};
+
+/** Human label for an endpoint kind (`hospital` → `Trust`), from the core's table. */
+export function sourceKindLabel(kind: EndpointKind | string): string {
+  return SOURCE_KIND_LABELS[kind as EndpointKind] ?? SOURCE_KIND_LABELS.other;
 }
 
 export interface Filters {
   /** Kinds to show; empty means every kind. */
   kinds: ReadonlySet<EventKind>;
-  /** Sources to hide (unchecked). */
+  /** Sources to hide (unchecked), by source id. */
   hiddenSources: ReadonlySet<string>;
   /** Inclusive `yyyy-mm-dd` bounds, or "" for none. */
   from: string;
@@ -47,7 +49,7 @@ export const EMPTY_FILTERS: Filters = {
 
 /** Lower-cased text a free-text search runs over (title, detail, source, codes). */
 export function searchText(e: TimelineEvent): string {
-  const parts = [e.title, e.detail ?? "", e.source, e.status ?? ""];
+  const parts = [e.title, e.detail ?? "", e.source, e.status ?? "", ...e.marks.map((m) => MARK_LABEL[m])];
   for (const c of e.codes) parts.push(c.code ?? "", c.display ?? "", c.system ?? "");
   return parts.join("\n").toLowerCase();
 }
@@ -76,7 +78,7 @@ export function filterEvents(
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (f.kinds.size > 0 && !f.kinds.has(e.kind)) continue;
-    if (f.hiddenSources.has(e.source)) continue;
+    if (f.hiddenSources.has(e.source_id)) continue;
     if (f.from || f.to) {
       const span = dateSpan(e.date);
       if (!span) continue; // undated events cannot match a date range
@@ -99,7 +101,10 @@ export function filterEvents(
   return out;
 }
 
-/** Stable key for an event (source + type + id). */
-export function eventKey(e: Pick<TimelineEvent, "source" | "resource_type" | "resource_id">): string {
-  return `${e.source}\u0000${e.resource_type}\u0000${e.resource_id}`;
+/**
+ * Stable key for an event or entry reference: `source-id|Type/id` (FHIR types
+ * and ids never contain `|` or `/`). Safe in a data attribute.
+ */
+export function eventKey(e: Pick<TimelineEvent, "source_id" | "resource_type" | "resource_id">): string {
+  return `${e.source_id}|${e.resource_type}/${e.resource_id}`;
 }

@@ -20,6 +20,13 @@ export function sanitizeNarrative(html: string): string {
       }
       for (const attr of Array.from(el.attributes)) {
         const n = attr.name.toLowerCase();
+        // Anchors inside a narrative are kept only as data: an id or name from a
+        // source must never clash with (or clobber) the app's own ids.
+        if (n === "id" || n === "name") {
+          if (attr.value && !el.hasAttribute("data-anchor")) el.setAttribute("data-anchor", attr.value);
+          el.removeAttribute(attr.name);
+          continue;
+        }
         const v = attr.value.replace(/[\s\u0000-\u001f]/g, "").toLowerCase();
         if (
           n.startsWith("on") ||
@@ -49,4 +56,31 @@ export function base64ToBytes(b64: string): Uint8Array {
 /** Decode base64 UTF-8 text. */
 export function base64ToText(b64: string): string {
   return new TextDecoder("utf-8").decode(base64ToBytes(b64));
+}
+
+/**
+ * Click handler for a narrative container: no link inside a narrative ever
+ * navigates (the location and its fragment never change, so a link cannot
+ * switch the patient). A link to `#anchor` scrolls to the element with that
+ * anchor inside the same narrative; anything else does nothing.
+ */
+export function onNarrativeClick(e: MouseEvent) {
+  const target = e.target as Element | null;
+  const link = target?.closest?.("a");
+  const container = e.currentTarget as HTMLElement | null;
+  if (!link || !container || !container.contains(link)) return;
+  e.preventDefault();
+  const href = link.getAttribute("href") ?? "";
+  if (!href.startsWith("#") || href.length < 2) return;
+  let name: string;
+  try {
+    name = decodeURIComponent(href.slice(1));
+  } catch {
+    return;
+  }
+  const dest = Array.from(container.querySelectorAll<HTMLElement>("[data-anchor]")).find((el) => el.getAttribute("data-anchor") === name);
+  if (!dest) return;
+  dest.scrollIntoView?.({ block: "start" });
+  if (!dest.hasAttribute("tabindex")) dest.setAttribute("tabindex", "-1");
+  dest.focus?.({ preventScroll: true });
 }

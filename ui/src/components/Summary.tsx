@@ -1,0 +1,534 @@
+import { useMemo, useRef, useState } from "preact/hooks";
+import type {
+  AllergyEntry,
+  AllergyGroup,
+  EntryRef,
+  Flag,
+  FlagKind,
+  MedicineEntry,
+  MedicineGroup,
+  MedicineState,
+  SourceGap,
+  Summary as SummaryData,
+  TimelineEvent,
+} from "../bindings";
+import { formatDate } from "../lib/dates";
+import { eventKey, sourceKindLabel } from "../lib/filter";
+import { gapWords } from "./Banner";
+import { MarkBadges, StaleMark } from "./Timeline";
+
+/** Headline of each flag kind (the flag's message says the rest). */
+export const FLAG_TITLE: Record<FlagKind, string> = {
+  "allergy-to-ingredient": "Allergy to an ingredient",
+  "stopped-elsewhere": "Stopped at another source",
+  "allergy-status-conflict": "Allergy status differs between sources",
+  "no-known-allergies-conflict": "\u201cNo known allergies\u201d beside a recorded allergy",
+  "demographics-differ": "Patient details differ between sources",
+};
+
+/** Short words for a flag kind on the entries it names. */
+const FLAG_TAG: Record<FlagKind, string> = {
+  "allergy-to-ingredient": "ALLERGY WARNING",
+  "stopped-elsewhere": "STOPPED ELSEWHERE",
+  "allergy-status-conflict": "STATUS DIFFERS",
+  "no-known-allergies-conflict": "NKA CONFLICT",
+  "demographics-differ": "DETAILS DIFFER",
+};
+
+const MEDICINE_STATE: Record<MedicineState, string> = {
+  current: "CURRENT",
+  "on-hold": "ON HOLD",
+  stopped: "STOPPED",
+  completed: "COMPLETED",
+  ended: "ENDED",
+  "inpatient-only": "INPATIENT ONLY",
+  "not-taken": "NOT TAKEN",
+  "do-not-give": "DO NOT GIVE",
+  proposed: "PROPOSED",
+  "entered-in-error": "ENTERED IN ERROR",
+};
+
+const SEVERE_STATES = new Set<MedicineState>(["stopped", "do-not-give", "not-taken", "entered-in-error"]);
+
+interface Props {
+  summary: SummaryData;
+  /** The timeline's events (to name the entries a flag refers to, and open them). */
+  events: TimelineEvent[];
+  /** Sources still loading (first sync, nothing cached). */
+  loadingFrom?: string[];
+  now?: Date;
+  /** Open an entry in the timeline's detail panel. */
+  onOpenRef: (ref: EntryRef) => void;
+}
+
+interface RefInfo {
+  title: string;
+  date: string;
+  status: string | null;
+  /** Shown in this summary (so it can be highlighted and scrolled to). */
+  inSummary: boolean;
+}
+
+function refKey(r: EntryRef) {
+  return eventKey(r);
+}
+
+/**
+ * The reconciled summary, shown first when a patient opens: flags, allergies,
+ * do-not-give orders, current medicines, recent stops — every source entry
+ * visible inside its group, and what could not be known said where it matters.
+ */
+export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: Props) {
+  const [openFlag, setOpenFlag] = useState<number | null>(null);
+  const [pastOpen, setPastOpen] = useState(false);
+  const meds = summary.medications;
+
+  const info = useMemo(() => {
+    const m = new Map<string, RefInfo>();
+    for (const e of events) m.set(eventKey(e), { title: e.title, date: e.date_display, status: e.status, inSummary: false });
+    const put = (e: AllergyEntry | MedicineEntry) =>
+      m.set(refKey(e), { title: e.title, date: e.date_display, status: e.status, inSummary: true });
+    for (const g of summary.allergies.groups) g.entries.forEach(put);
+    for (const list of [meds.groups, meds.recently_stopped, meds.do_not_give, meds.past]) for (const g of list) g.entries.forEach(put);
+    return m;
+  }, [summary, events, meds]);
+
+  const pastKeys = useMemo(() => new Set(meds.past.flatMap((g) => g.entries.map(refKey))), [meds]);
+  const eventKeys = useMemo(() => new Set(events.map(eventKey)), [events]);
+
+  const highlighted = useMemo(
+    () => new Set(openFlag !== null && summary.flags[openFlag] ? summary.flags[openFlag].refs.map(refKey) : []),
+    [openFlag, summary.flags],
+  );
+
+  const toggleFlag = (i: number) => {
+    const next = openFlag === i ? null : i;
+    setOpenFlag(next);
+    if (next !== null && summary.flags[next].refs.some((r) => pastKeys.has(refKey(r)))) setPastOpen(true);
+  };
+
+  const rootRef = useRef<HTMLDivElement>(null);
+  const goTo = (r: EntryRef) => {
+    const k = refKey(r);
+    const el = Array.from(rootRef.current?.querySelectorAll<HTMLElement>("[data-key]") ?? []).find((x) => x.dataset.key === k);
+    if (!el) return;
+    el.scrollIntoView?.({ block: "center" });
+    el.focus({ preventScroll: true });
+  };
+
+  const ctx: EntryCtx = { highlighted, now, onOpenRef, canOpen: (r) => eventKeys.has(refKey(r)) };
+  const loading = loadingFrom.length > 0 || summary.loading;
+
+  return (
+    <div class="summary" ref={rootRef} data-testid="summary" data-loading={loading ? "true" : "false"}>
+      {loading && (
+        <p class="warning-callout summary__loading" role="status" data-testid="summary-loading">
+          <strong>Still loading</strong>
+          {loadingFrom.length > 0 ? (
+            <>
+              {" "}
+              from <bdi>{loadingFrom.join(", ")}</bdi>
+            </>
+          ) : null}
+          : what is shown is not complete yet.
+        </p>
+      )}
+      {summary.terminology_problem && (
+        <p class="warning-callout" role="note">
+          <strong>Warning: </strong>medicines are grouped by code only and allergies are not checked against ingredients:{" "}
+          <bdi>{summary.terminology_problem}</bdi>
+        </p>
+      )}
+      <section class="summary__flags" aria-labelledby="flags-h">
+        <h2 id="flags-h" class="summary__h">
+          Warnings across sources {summary.flags.length > 0 && <span class="muted">({summary.flags.length})</span>}
+        </h2>
+        {summary.flags.length === 0 ? (
+          <p class="muted">{loading ? "None found in the data read so far." : "None found."}</p>
+        ) : (
+          <ul class="flags">
+            {summary.flags.map((f, i) => (
+              <FlagItem
+                key={i}
+                f={f}
+                index={i}
+                open={openFlag === i}
+                onToggle={() => toggleFlag(i)}
+                info={info}
+                canOpen={ctx.canOpen}
+                onOpenRef={onOpenRef}
+                onGoTo={goTo}
+              />
+            ))}
+          </ul>
+        )}
+      </section>
+      <div class="summary__cols">
+        <div class="summary__col">
+          <AllergiesBlock s={summary} ctx={ctx} loadingFrom={loadingFrom} />
+          <section class="summary__block" data-testid="do-not-give" aria-labelledby="dng-h">
+            <h2 id="dng-h" class="summary__h">
+              Do not give
+            </h2>
+            <Gaps gaps={meds.gaps} loadingFrom={loadingFrom} testid="do-not-give-gaps" short />
+            {meds.do_not_give.length === 0 ? (
+              <p class="muted">None recorded.</p>
+            ) : (
+              <ul class="groups">
+                {meds.do_not_give.map((g, i) => (
+                  <MedicineGroupView key={i} g={g} ctx={ctx} />
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+        <div class="summary__col">
+          <section class="summary__block" aria-labelledby="meds-h" data-testid="current-medicines">
+            <h2 id="meds-h" class="summary__h">
+              Current medicines {meds.groups.length > 0 && <span class="muted">({meds.groups.length})</span>}
+            </h2>
+            <Gaps gaps={meds.gaps} loadingFrom={loadingFrom} testid="medicine-gaps" />
+            {meds.groups.length === 0 ? (
+              <p class="muted">None recorded.</p>
+            ) : (
+              <ul class="groups">
+                {meds.groups.map((g, i) => (
+                  <MedicineGroupView key={i} g={g} ctx={ctx} />
+                ))}
+              </ul>
+            )}
+          </section>
+          <section class="summary__block" data-testid="recently-stopped" aria-labelledby="stopped-h">
+            <h2 id="stopped-h" class="summary__h">
+              Recently stopped or changed (last {meds.recent_days} days)
+            </h2>
+            {meds.recently_stopped.length === 0 ? (
+              <p class="muted">None recorded.</p>
+            ) : (
+              <ul class="groups">
+                {meds.recently_stopped.map((g, i) => (
+                  <MedicineGroupView key={i} g={g} ctx={ctx} />
+                ))}
+              </ul>
+            )}
+          </section>
+          {meds.past.length > 0 && (
+            <details class="summary__block summary__past" open={pastOpen} onToggle={(e) => setPastOpen((e.currentTarget as HTMLDetailsElement).open)}>
+              <summary class="summary__h summary__h--toggle">Earlier medicines ({meds.past.length})</summary>
+              <ul class="groups">
+                {meds.past.map((g, i) => (
+                  <MedicineGroupView key={i} g={g} ctx={ctx} />
+                ))}
+              </ul>
+            </details>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+interface EntryCtx {
+  highlighted: ReadonlySet<string>;
+  now?: Date;
+  onOpenRef: (r: EntryRef) => void;
+  canOpen: (r: EntryRef) => boolean;
+}
+
+function FlagItem({
+  f,
+  index,
+  open,
+  onToggle,
+  info,
+  canOpen,
+  onOpenRef,
+  onGoTo,
+}: {
+  f: Flag;
+  index: number;
+  open: boolean;
+  onToggle: () => void;
+  info: Map<string, RefInfo>;
+  canOpen: (r: EntryRef) => boolean;
+  onOpenRef: (r: EntryRef) => void;
+  onGoTo: (r: EntryRef) => void;
+}) {
+  const listId = `flag-${index}-refs`;
+  return (
+    <li class={`flag flag--${f.severity}`} data-testid="summary-flag" data-kind={f.kind} data-severity={f.severity}>
+      <p class="flag__text">
+        <span class={`tag tag--${f.severity}`}>{f.severity === "warning" ? "WARNING" : "CAUTION"}</span>{" "}
+        <strong class="flag__title">{FLAG_TITLE[f.kind]}</strong> <bdi class="flag__message">{f.message}</bdi>
+      </p>
+      {f.refs.length > 0 && (
+        <button
+          type="button"
+          class="button button--secondary button--small flag__toggle"
+          data-testid="flag-show-entries"
+          aria-expanded={open ? "true" : "false"}
+          aria-controls={listId}
+          onClick={onToggle}
+        >
+          {open ? "Hide" : "Show"} the {f.refs.length === 1 ? "entry" : `${f.refs.length} entries`} it names
+        </button>
+      )}
+      <ul id={listId} class="flag__refs" hidden={!open} data-testid="flag-refs">
+        {f.refs.map((r, i) => {
+          const it = info.get(refKey(r));
+          return (
+            <li key={i} class="flag__ref" data-testid="flag-ref">
+              <span>
+                <strong>
+                  <bdi>{it?.title ?? `${r.resource_type}/${r.resource_id}`}</bdi>
+                </strong>{" "}
+                <span class="muted">
+                  — <bdi>{r.source}</bdi>
+                  {it ? `, ${it.date}` : ""}
+                  {it?.status ? `, ${it.status}` : ""}
+                </span>
+              </span>{" "}
+              {it?.inSummary && (
+                <button type="button" class="button button--link button--small" onClick={() => onGoTo(r)}>
+                  Go to entry<span class="visually-hidden"> {it.title} from {r.source}</span>
+                </button>
+              )}
+              {canOpen(r) && (
+                <button type="button" class="button button--link button--small" data-testid="flag-ref-open" onClick={() => onOpenRef(r)}>
+                  Open in timeline<span class="visually-hidden"> {it?.title ?? ""} from {r.source}</span>
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </li>
+  );
+}
+
+function Gaps({ gaps, loadingFrom, testid, short }: { gaps: SourceGap[]; loadingFrom: string[]; testid: string; short?: boolean }) {
+  if (gaps.length === 0) return null;
+  return (
+    <ul class={`gaps${short ? " gaps--short" : ""}`} data-testid={testid}>
+      {gaps.map((g) => (
+        <li key={g.source_id} class="gap">
+          <span class="tag tag--incomplete">NOT KNOWN</span> <bdi>{gapWords(g, loadingFrom)}</bdi>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function AllergiesBlock({ s, ctx, loadingFrom }: { s: SummaryData; ctx: EntryCtx; loadingFrom: string[] }) {
+  const a = s.allergies;
+  return (
+    <section class="summary__block" aria-labelledby="allergies-h" data-testid="summary-allergies" data-state={a.state}>
+      <h2 id="allergies-h" class="summary__h">
+        Allergies and adverse reactions
+      </h2>
+      {a.state === "incomplete" && (
+        <p class="allergy-state allergy-state--incomplete">
+          <span class="tag tag--incomplete">INCOMPLETE</span> Not every source could vouch for this patient's allergies.
+        </p>
+      )}
+      {a.state === "no-known-allergies" && (
+        <p class="allergy-state">
+          <strong>No known allergies</strong> — every source was read and records only that there are none.
+        </p>
+      )}
+      {a.state === "not-recorded" && (
+        <p class="allergy-state">
+          <strong>Allergies not recorded</strong>
+          {a.negations.length > 0 ? " apart from the statements below." : " at any source."}
+        </p>
+      )}
+      {a.gaps.length > 0 && <Gaps gaps={a.gaps} loadingFrom={loadingFrom} testid="allergy-gaps" />}
+      {a.groups.length > 0 && (
+        <ul class="groups">
+          {a.groups.map((g, i) => (
+            <AllergyGroupView key={i} g={g} ctx={ctx} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AllergyGroupView({ g, ctx }: { g: AllergyGroup; ctx: EntryCtx }) {
+  const verification = g.verification ?? null;
+  return (
+    <li
+      class={`group group--allergy${g.current ? "" : " group--inactive"}${g.negation ? " group--negation" : ""}${g.high_criticality ? " group--critical" : ""}`}
+      data-testid="allergy-group"
+      data-current={g.current ? "true" : "false"}
+    >
+      <div class="group__head">
+        <h3 class="group__title">
+          <bdi>{g.title}</bdi>
+        </h3>
+        <span class="group__tags">
+          {g.high_criticality && <span class="tag tag--critical">HIGH CRITICALITY</span>}
+          {g.negation && <span class="tag tag--plain">NO KNOWN ALLERGY STATEMENT</span>}
+          {!g.negation && g.allergy_type && <span class="tag tag--plain">{g.allergy_type.toUpperCase()}</span>}
+          {verification === "unconfirmed" && <span class="tag tag--caution">UNCONFIRMED</span>}
+          {verification === "confirmed" && !g.negation && <span class="tag tag--plain">CONFIRMED</span>}
+          {verification === "refuted" && <span class="tag tag--failed">REFUTED</span>}
+          {!g.current && <span class="tag tag--plain">NOT CURRENT</span>}
+          {g.flags.map((k) => (
+            <span key={k} class="tag tag--warning">
+              {FLAG_TAG[k]}
+            </span>
+          ))}
+        </span>
+      </div>
+      {!g.negation && (
+        <p class="group__facts">
+          <span>
+            <span class="fact__label">Reaction</span> {g.reactions.length ? <bdi>{g.reactions.join(", ")}</bdi> : "Not known"}
+          </span>
+          <span>
+            <span class="fact__label">Criticality</span>{" "}
+            {g.criticality ? <span class={g.high_criticality ? "fact--critical" : ""}>{g.criticality}</span> : "Not known"}
+          </span>
+          <span>
+            <span class="fact__label">Verification</span> {verification ?? "Not known"}
+          </span>
+          <span>
+            <span class="fact__label">Type</span> {g.allergy_type ?? "Not known"}
+          </span>
+        </p>
+      )}
+      <ul class="entries">
+        {g.entries.map((e, i) => (
+          <EntryRow
+            key={i}
+            e={e}
+            groupTitle={g.title}
+            ctx={ctx}
+            status={[e.clinical_status, e.verification_status].filter(Boolean).join(", ") || e.status}
+            extra={[
+              e.reactions.length ? `Reaction ${e.reactions.join(", ")}` : null,
+              e.criticality ? `Criticality ${e.criticality}` : null,
+              e.allergy_type ? `Type ${e.allergy_type}` : null,
+            ]}
+          />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function MedicineGroupView({ g, ctx }: { g: MedicineGroup; ctx: EntryCtx }) {
+  return (
+    <li class={`group group--medicine group--${g.standing}`} data-testid="medicine-group" data-standing={g.standing}>
+      <div class="group__head">
+        <h3 class="group__title">
+          <bdi>{g.title}</bdi>
+        </h3>
+        <span class="group__tags">
+          {g.standing === "do-not-give" && <span class="tag tag--critical">DO NOT GIVE</span>}
+          {g.on_hold && <span class="tag tag--caution">ON HOLD</span>}
+          {g.flags.map((k) => (
+            <span key={k} class="tag tag--warning">
+              {FLAG_TAG[k]}
+            </span>
+          ))}
+        </span>
+      </div>
+      <p class="group__facts">
+        <span>
+          <span class="fact__label">Dose</span> {g.dose ? <bdi>{g.dose}</bdi> : "Not known"}
+        </span>
+        <span>
+          <span class="fact__label">Latest</span> {g.last_touched_display}
+        </span>
+        {g.last_issued && (
+          <span>
+            <span class="fact__label">Last issued</span> {formatDate(g.last_issued)}
+          </span>
+        )}
+      </p>
+      <ul class="entries">
+        {g.entries.map((e, i) => (
+          <EntryRow
+            key={i}
+            e={e}
+            groupTitle={g.title}
+            ctx={ctx}
+            state={e.state}
+            status={e.status}
+            extra={[
+              e.dose && e.dose !== g.dose ? `Dose ${e.dose}` : null,
+              e.intent && e.intent !== "order" ? `Intent ${e.intent}` : null,
+              e.reason ? `Reason ${e.reason}` : null,
+              ...e.notes.map((n) => `Note ${n}`),
+              e.last_issued ? `Last issued ${formatDate(e.last_issued)}` : null,
+              e.end ? `Ends ${formatDate(e.end)}` : null,
+            ]}
+          />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function EntryRow({
+  e,
+  groupTitle,
+  ctx,
+  status,
+  state,
+  extra,
+}: {
+  e: AllergyEntry | MedicineEntry;
+  groupTitle: string;
+  ctx: EntryCtx;
+  status: string | null;
+  state?: MedicineState;
+  extra: (string | null)[];
+}) {
+  const key = refKey(e);
+  const hl = ctx.highlighted.has(key);
+  const kind = "source_kind" in e ? e.source_kind : null;
+  const notes = extra.filter((x): x is string => !!x);
+  return (
+    <li
+      class={`entry${hl ? " entry--highlight" : ""}${e.entered_in_error ? " entry--eie" : ""}`}
+      data-testid="summary-entry"
+      data-key={key}
+      data-resource-id={e.resource_id}
+      data-highlighted={hl ? "true" : "false"}
+      data-stale={e.stale ? "true" : "false"}
+      tabIndex={-1}
+    >
+      {hl && <span class="tag tag--warning entry__flagged">FLAGGED</span>}
+      <span class="entry__source">
+        <bdi>{e.source}</bdi>
+        {kind && <span class="muted"> ({sourceKindLabel(kind)})</span>}
+      </span>
+      {state ? (
+        <span class={`tag ${SEVERE_STATES.has(state) ? "tag--failed" : state === "current" ? "tag--ok" : "tag--plain"}`}>{MEDICINE_STATE[state]}</span>
+      ) : (
+        status && <span class="entry__status">{status}</span>
+      )}
+      <MarkBadges marks={e.marks.filter((m) => !(state === "stopped" && m === "stopped") && !(state === "do-not-give" && m === "do-not-give"))} eie={e.entered_in_error && state !== "entered-in-error"} />
+      <span class="entry__date">{e.date_display}</span>
+      {e.stale && <StaleMark asOf={e.as_of} now={ctx.now} />}
+      {e.title !== groupTitle && (
+        <span class="entry__title">
+          as “<bdi>{e.title}</bdi>”
+        </span>
+      )}
+      {notes.length > 0 && (
+        <span class="entry__notes">
+          <bdi>{notes.join(" · ")}</bdi>
+        </span>
+      )}
+      {ctx.canOpen(e) && (
+        <button type="button" class="button button--link button--small entry__open" onClick={() => ctx.onOpenRef(e)}>
+          Details<span class="visually-hidden"> of {e.title} from {e.source}</span>
+        </button>
+      )}
+    </li>
+  );
+}
