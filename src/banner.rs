@@ -148,8 +148,11 @@ mod tests {
         assert_eq!(b.allergies.items[0].sources, ["gp", "hosp"]);
         // Titled by its most recent current record's text, whichever source wrote it.
         assert!(
-            ["Penicillin (2 sources)", "Allergy to penicillin (2 sources)"]
-                .contains(&b.allergies.statement.as_str()),
+            [
+                "Penicillin (2 sources)",
+                "Allergy to penicillin (2 sources)"
+            ]
+            .contains(&b.allergies.statement.as_str()),
             "{}",
             b.allergies.statement
         );

@@ -32,6 +32,51 @@ fn servers() -> Option<Vec<String>> {
 }
 
 /// What load.py put on each server for each patient, from the bundles it wrote with --out.
+/// What load.py wrote for one patient besides the resources: the allergy it
+/// gave them (coded as a disorder at hospital B, a substance at the GP) and
+/// whether the GP also (wrongly) says "no known allergy".
+#[derive(Debug, Clone, Default)]
+struct LoadedAllergy {
+    key: String,
+    gp_says_none: bool,
+}
+
+fn loadpy_allergies(dir: &Path) -> BTreeMap<String, LoadedAllergy> {
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let mut out: BTreeMap<String, LoadedAllergy> = manifest["patients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["nhs_number"].as_str().unwrap().to_string(),
+                LoadedAllergy {
+                    key: p["allergy"].as_str().unwrap_or_default().to_string(),
+                    gp_says_none: false,
+                },
+            )
+        })
+        .collect();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let parts: Vec<&str> = file.trim_end_matches(".json").split('-').collect();
+        if parts.len() != 4 || !file.starts_with('p') || parts[2] != "s2" {
+            continue;
+        }
+        let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let none = bundle["entry"].as_array().unwrap().iter().any(|e| {
+            e["resource"]["resourceType"] == "AllergyIntolerance"
+                && e["resource"]["code"]["coding"][0]["code"] == "716186003"
+        });
+        if none && let Some(a) = out.get_mut(parts[1]) {
+            a.gp_says_none = true;
+        }
+    }
+    out
+}
+
 fn loadpy_expected(
     dir: &Path,
     names: &[String],
@@ -104,9 +149,22 @@ async fn sync_from_three_real_servers_then_read_offline() {
         .into_iter()
         .map(|p| (p.nhs.clone(), expected_keys(&demo[..3], &p.nhs)))
         .collect();
+    let mut allergies = BTreeMap::new();
     if let Ok(dir) = std::env::var("CROSSVIEW_LOADPY_OUT") {
         let (ordinary, big, expected) = loadpy_expected(Path::new(&dir), &names);
-        for nhs in ordinary.iter().take(4).chain(big.iter()) {
+        allergies = loadpy_allergies(Path::new(&dir));
+        // Every ordinary patient with a conflicting "no known allergy" at the GP, then the first few others.
+        let mut chosen: Vec<&String> = ordinary
+            .iter()
+            .filter(|n| allergies.get(*n).is_some_and(|a| a.gp_says_none))
+            .collect();
+        let others: Vec<&String> = ordinary
+            .iter()
+            .filter(|n| !chosen.contains(n))
+            .take(4)
+            .collect();
+        chosen.extend(others);
+        for nhs in chosen.into_iter().chain(big.iter()) {
             cases.push((nhs.clone(), expected[nhs].clone()));
         }
         eprintln!(
@@ -152,6 +210,48 @@ async fn sync_from_three_real_servers_then_read_offline() {
         {
             assert_ne!(e["title"], "Not known", "{nhs}: unresolved medicine {e}");
         }
+        // The same allergy, a disorder at hospital B and a substance at the GP: one
+        // group carrying both sources; the GP's "no known allergy" beside it is flagged.
+        if let Some(a) = allergies.get(nhs) {
+            let s: Value = serde_json::from_str(&stdout(
+                &cli(&config, &data, &["summary", "--nhs", nhs, "--json"]).await,
+            ))
+            .unwrap();
+            let groups = s["allergies"]["groups"].as_array().unwrap();
+            let both = groups.iter().any(|g| {
+                g["negation"].is_null()
+                    && g["entries"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e["source"] == names[1].as_str())
+                    && g["entries"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e["source"] == names[2].as_str())
+            });
+            assert!(
+                both,
+                "{nhs} ({}): one group with both sources: {groups:#?}",
+                a.key
+            );
+            let conflict = s["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["kind"] == "no-known-allergies-conflict");
+            assert_eq!(conflict, a.gp_says_none, "{nhs}: {}", s["flags"]);
+            let mut entries = 0;
+            for g in groups {
+                entries += g["entries"].as_array().unwrap().len();
+            }
+            let allergy_events = events.iter().filter(|e| e["kind"] == "allergy").count();
+            assert_eq!(
+                entries, allergy_events,
+                "{nhs}: every allergy entry in some group"
+            );
+        }
         online.push((nhs.clone(), events));
     }
 
@@ -179,6 +279,15 @@ async fn sync_from_three_real_servers_then_read_offline() {
             timeline_json(&cli(&config, &data, &["timeline", "--nhs", nhs, "--json"]).await);
         assert!(&offline == events, "{nhs}: offline timeline differs");
     }
+    let settled = |v: &[Value]| -> Vec<Value> {
+        v.iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e.as_object_mut().unwrap().remove("stale");
+                e
+            })
+            .collect()
+    };
     // A sync now fails for every endpoint, keeps the cache, and says so (exit 3).
     let (nhs, events) = &online[0];
     let out = cli(&config, &data, &["sync", "--nhs", nhs]).await;
@@ -192,6 +301,7 @@ async fn sync_from_three_real_servers_then_read_offline() {
         );
         let after =
             timeline_json(&cli(&config, &data, &["timeline", "--nhs", nhs, "--json"]).await);
-        assert!(&after == events);
+        assert!(settled(&after) == settled(events), "the cache is kept");
+        assert!(after.iter().all(|e| e["stale"] == true), "and marked stale");
     }
 }

@@ -55,6 +55,34 @@ fn when(d: &str) -> String {
     }
 }
 
+/// Entries summed up per source, so a long history stays one readable line:
+/// "Meadow Lane Surgery (26-Dec-2025 05:39)" or "Meadow Lane Surgery (11 records, latest 26-Dec-2025 05:39)".
+fn per_source<'a>(items: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut by: Vec<(&str, usize, Option<&str>)> = Vec::new();
+    for (source, date) in items {
+        match by.iter_mut().find(|(s, _, _)| *s == source) {
+            Some(e) => {
+                e.1 += 1;
+                if latest(date) > latest(e.2) {
+                    e.2 = date;
+                }
+            }
+            None => by.push((source, 1, date)),
+        }
+    }
+    by.iter()
+        .map(|(s, n, d)| {
+            let d = crate::display::date_or_not_known(*d);
+            if *n == 1 {
+                format!("{s} ({d})")
+            } else {
+                format!("{s} ({n} records, latest {d})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn join_sources(names: impl IntoIterator<Item = String>) -> String {
     let set: BTreeSet<String> = names.into_iter().collect();
     set.into_iter().collect::<Vec<_>>().join(", ")
@@ -138,16 +166,16 @@ pub(super) fn allergy_to_ingredient(
             let message = format!(
                 "{} is current at {}, but the allergy \"{}\" is recorded at {}: {why}{by_name}",
                 m.title,
-                join_sources(
+                per_source(
                     med_entries
                         .iter()
-                        .map(|e| format!("{} ({})", e.source, e.date_display))
+                        .map(|e| (e.source.as_str(), e.date.as_deref()))
                 ),
                 a.title,
-                join_sources(
+                per_source(
                     allergy_entries
                         .iter()
-                        .map(|e| format!("{} ({})", e.source, e.date_display))
+                        .map(|e| (e.source.as_str(), e.date.as_deref()))
                 ),
             );
             let mut refs: Vec<EntryRef> = allergy_entries.iter().map(|e| e.reference()).collect();
@@ -176,44 +204,61 @@ pub(super) fn stopped_elsewhere(medicines: &[MedicineGroup]) -> Vec<Flag> {
         if pairs.is_empty() {
             continue;
         }
-        let stops: Vec<String> = pairs
-            .iter()
-            .map(|s| {
-                let reason = s
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(", reason: {r}"))
-                    .unwrap_or_default();
-                let note = if s.notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(", note: {}", s.notes.join(" / "))
-                };
-                format!(
-                    "{} at {} {}{reason}{note}",
-                    s.status.as_deref().unwrap_or("stopped"),
-                    s.source,
-                    when(&s.date_display)
-                )
-            })
-            .collect();
-        let actives: Vec<String> = current
+        // The newest stop of each source speaks for it (with its reason); older ones are counted.
+        let mut stops: Vec<String> = Vec::new();
+        let mut stop_sources: Vec<&str> = pairs.iter().map(|s| s.source.as_str()).collect();
+        stop_sources.sort();
+        stop_sources.dedup();
+        for src in stop_sources {
+            let of: Vec<_> = pairs.iter().filter(|s| s.source == src).collect();
+            let Some(s) = of.iter().max_by_key(|s| latest(s.date.as_deref())) else {
+                continue;
+            };
+            let reason = s
+                .reason
+                .as_deref()
+                .map(|r| format!(", reason: {r}"))
+                .unwrap_or_default();
+            let note = if s.notes.is_empty() {
+                String::new()
+            } else {
+                format!(", note: {}", s.notes.join(" / "))
+            };
+            let more = if of.len() > 1 {
+                format!(" (and {} earlier stops there)", of.len() - 1)
+            } else {
+                String::new()
+            };
+            stops.push(format!(
+                "{} at {} {}{reason}{note}{more}",
+                s.status.as_deref().unwrap_or("stopped"),
+                s.source,
+                when(&s.date_display)
+            ));
+        }
+        let actives_of: Vec<_> = current
             .iter()
             .filter(|c| pairs.iter().any(|s| s.source_id != c.source_id))
-            .map(|c| {
-                let issued = c
-                    .last_issued
-                    .as_deref()
-                    .map(|d| {
-                        format!(
-                            ", last issued {}",
-                            crate::display::date_or_not_known(Some(d))
-                        )
-                    })
-                    .unwrap_or_default();
-                format!("current at {} (from {}{issued})", c.source, c.date_display)
-            })
             .collect();
+        let issued = actives_of
+            .iter()
+            .filter_map(|c| c.last_issued.as_deref())
+            .max_by_key(|d| latest(Some(d)))
+            .map(|d| {
+                format!(
+                    ", last issued {}",
+                    crate::display::date_or_not_known(Some(d))
+                )
+            })
+            .unwrap_or_default();
+        let actives = [format!(
+            "current at {}{issued}",
+            per_source(
+                actives_of
+                    .iter()
+                    .map(|c| (c.source.as_str(), c.date.as_deref()))
+            )
+        )];
         let newest_stop = pairs
             .iter()
             .filter_map(|s| s.last_touched())

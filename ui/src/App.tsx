@@ -1,36 +1,63 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import * as api from "./api";
-import type { PatientView, TimelineEvent, UiError } from "./bindings";
+import type { EntryRef, PatientView, SourceStatus, TimelineEvent, UiError } from "./bindings";
 import { Banner } from "./components/Banner";
 import { DetailPanel } from "./components/DetailPanel";
 import { DischargeReader } from "./components/DischargeReader";
 import { Endpoints } from "./components/Endpoints";
 import { ErrorText } from "./components/ErrorText";
 import { Lookup } from "./components/Lookup";
-import { applyProgress, type EndpointProgress, OfflineBanner, SourcesPanel, SyncProgress } from "./components/Sync";
-import { Timeline } from "./components/Timeline";
+import { Summary } from "./components/Summary";
+import { applyProgress, type EndpointProgress, OfflineBanner, progressDone, SourcesPanel, SyncProgress } from "./components/Sync";
+import { type SelectRequest, Timeline } from "./components/Timeline";
 import { eventKey } from "./lib/filter";
 import { formatNhs, nhsFromHash } from "./lib/nhs";
 
-type View = "timeline" | "endpoints";
+type View = "record" | "endpoints";
+type Tab = "summary" | "timeline";
+
+/** True when the user is typing in a field (single-key shortcuts are then left alone). */
+function typing(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+}
+
+/**
+ * The launch context (`index.html#nhs=…`), read once when the app starts. The
+ * fragment is never read again: nothing on the page (a narrative link, say)
+ * can switch the patient by changing it.
+ */
+function launchNhs(): string | null {
+  return typeof location !== "undefined" ? nhsFromHash(location.hash) : null;
+}
 
 export function App() {
   const [demo, setDemo] = useState(false);
-  const [view, setView] = useState<View>("timeline");
+  const [view, setView] = useState<View>("record");
+  const [tab, setTab] = useState<Tab>("summary");
   const [nhs, setNhs] = useState<string | null>(null);
   const [patient, setPatient] = useState<PatientView | null>(null);
-  const [loading, setLoading] = useState(false);
+  const [opening, setOpening] = useState(false);
   const [openError, setOpenError] = useState<UiError | null>(null);
   const [syncing, setSyncing] = useState(false);
   const [progress, setProgress] = useState<EndpointProgress[]>([]);
   const [syncError, setSyncError] = useState<UiError | null>(null);
   const [openKey, setOpenKey] = useState<string | null>(null);
   const [readerKey, setReaderKey] = useState<string | null>(null);
+  const [select, setSelect] = useState<SelectRequest | null>(null);
+  const [sourcesOpen, setSourcesOpen] = useState(true);
   const [now, setNow] = useState(() => new Date());
-  const [initialNhs] = useState(() => (typeof location !== "undefined" ? nhsFromHash(location.hash) : null));
-  const [lookupKey, setLookupKey] = useState(0);
+  const [initialNhs] = useState(launchNhs);
+  const [focusSearch, setFocusSearch] = useState(0);
+  const [focusDetail, setFocusDetail] = useState(0);
   const seq = useRef(0);
+  const refreshSeq = useRef(0);
+  const applied = useRef(0);
+  const inflight = useRef<Promise<void> | null>(null);
+  const pending = useRef(false);
+  const selSeq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
+  const lookupRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     api.appInfo().then(
@@ -41,31 +68,38 @@ export function App() {
     return () => clearInterval(t);
   }, []);
 
-  // "/" focuses the timeline search (unless the user is typing somewhere).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      if (!searchRef.current || view !== "timeline") return;
-      e.preventDefault();
-      searchRef.current.focus();
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [view]);
-
+  /** Read the cached record; the newest request wins, whatever order the answers arrive in. */
   const refresh = useCallback(async (id: string, token: number) => {
+    const n = ++refreshSeq.current;
     try {
       const v = await api.openPatient(id);
-      if (seq.current === token) {
+      if (seq.current === token && n > applied.current) {
+        applied.current = n;
         setPatient(v);
         setOpenError(null);
       }
     } catch (e) {
-      if (seq.current === token) setOpenError(e as UiError);
+      if (seq.current === token && n > applied.current) setOpenError(e as UiError);
     }
   }, []);
+
+  /** While a sync runs, show each source's data as soon as it has arrived (one read at a time). */
+  const liveRefresh = useCallback(
+    (id: string, token: number) => {
+      if (inflight.current) {
+        pending.current = true;
+        return;
+      }
+      inflight.current = refresh(id, token).finally(() => {
+        inflight.current = null;
+        if (pending.current && seq.current === token) {
+          pending.current = false;
+          liveRefresh(id, token);
+        }
+      });
+    },
+    [refresh],
+  );
 
   const sync = useCallback(
     async (id: string, token: number) => {
@@ -74,53 +108,50 @@ export function App() {
       setProgress([]);
       try {
         await api.syncPatient(id, (p) => {
-          if (seq.current === token) setProgress((l) => applyProgress(l, p));
+          if (seq.current !== token) return;
+          setProgress((l) => applyProgress(l, p));
+          if (p.event === "finished") liveRefresh(id, token);
         });
       } catch (e) {
         if (seq.current === token) setSyncError(e as UiError);
       }
+      pending.current = false;
       await refresh(id, token);
       if (seq.current === token) {
         setSyncing(false);
         setNow(new Date());
       }
     },
-    [refresh],
+    [refresh, liveRefresh],
   );
 
   const open = useCallback(
     async (id: string) => {
       const token = ++seq.current;
+      pending.current = false;
       setNhs(id);
-      setView("timeline");
-      setLoading(true);
+      setView("record");
+      setTab("summary");
+      setOpening(true);
       setPatient(null);
       setOpenError(null);
       setSyncError(null);
       setProgress([]);
       setOpenKey(null);
       setReaderKey(null);
+      setSyncing(true);
       // Cache first (instant), then refresh from the sources.
       await refresh(id, token);
       if (seq.current !== token) return;
-      setLoading(false);
+      setOpening(false);
       await sync(id, token);
     },
     [refresh, sync],
   );
 
-  // Launched in a patient's context (`index.html#nhs=…`): open them at start,
-  // the same way as a lookup; a later change of the fragment opens that patient.
+  // Launched in a patient's context: open them once, the same way as a lookup.
   useEffect(() => {
     if (initialNhs) void open(initialNhs);
-    const onHash = () => {
-      const n = nhsFromHash(location.hash);
-      if (!n) return;
-      setLookupKey((k) => k + 1);
-      void open(n);
-    };
-    window.addEventListener("hashchange", onHash);
-    return () => window.removeEventListener("hashchange", onHash);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
@@ -129,10 +160,121 @@ export function App() {
     if (patient) for (const e of patient.events) m.set(eventKey(e), e);
     return m;
   }, [patient]);
+  const sourcesById = useMemo(() => {
+    const m = new Map<string, SourceStatus>();
+    if (patient) for (const s of patient.sources) m.set(s.source_id, s);
+    return m;
+  }, [patient]);
   const openEvent = openKey ? (byKey.get(openKey) ?? null) : null;
   const readerEvent = readerKey ? (byKey.get(readerKey) ?? null) : null;
 
-  const sources = useMemo(() => patient?.sources.map((s) => ({ source: s.source, source_kind: s.source_kind })) ?? [], [patient]);
+  const sources = useMemo(
+    () => patient?.sources.map((s) => ({ source_id: s.source_id, source: s.source, source_kind: s.source_kind })) ?? [],
+    [patient],
+  );
+
+  // Sources the record is still loading from: nothing cached from them and their sync not finished.
+  const loadingFrom = useMemo(() => {
+    if (!patient) return [];
+    const byId = new Map(progress.map((p) => [p.sourceId, p]));
+    return patient.sources
+      .filter((s) => s.configured && !s.last_success && ((syncing && !progressDone(byId.get(s.source_id))) || s.state === "syncing"))
+      .map((s) => s.source);
+  }, [patient, progress, syncing]);
+
+  const requestSelect = (key: string, focus: boolean) => setSelect({ key, focus, seq: ++selSeq.current });
+
+  const closeReader = useCallback(() => {
+    const k = readerKey;
+    setReaderKey(null);
+    if (k) requestSelect(k, true);
+  }, [readerKey]);
+
+  const closeDetail = useCallback(() => {
+    const k = openKey;
+    setOpenKey(null);
+    setReaderKey(null);
+    if (k) requestSelect(k, true);
+  }, [openKey]);
+
+  const openRef = useCallback(
+    (r: EntryRef) => {
+      const key = eventKey(r);
+      if (!byKey.has(key)) return;
+      setTab("timeline");
+      setOpenKey(key);
+      setReaderKey(null);
+      requestSelect(key, false);
+      setFocusDetail((n) => n + 1);
+    },
+    [byKey],
+  );
+
+  // Keyboard: "/" timeline search, Ctrl+K change patient, Esc closes the reader (then the details).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === "k" || e.key === "K")) {
+        if (!lookupRef.current) return;
+        e.preventDefault();
+        setView("record");
+        lookupRef.current.focus();
+        lookupRef.current.select();
+        return;
+      }
+      if (e.key === "Escape" && view === "record" && tab === "timeline") {
+        if (readerKey) {
+          e.preventDefault();
+          closeReader();
+        } else if (openKey && !typing(e.target)) {
+          e.preventDefault();
+          closeDetail();
+        }
+        return;
+      }
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      if (!patient || view !== "record") return;
+      e.preventDefault();
+      if (tab === "timeline" && searchRef.current) searchRef.current.focus();
+      else {
+        setTab("timeline");
+        setFocusSearch((n) => n + 1);
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [view, tab, patient, readerKey, openKey, closeReader, closeDetail]);
+
+  useEffect(() => {
+    if (focusSearch) searchRef.current?.focus();
+  }, [focusSearch]);
+  useEffect(() => {
+    if (focusDetail) document.getElementById("detail-h")?.focus();
+  }, [focusDetail]);
+
+  const switchTab = (t: Tab) => setTab(t);
+  const onTabKey = (e: KeyboardEvent) => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    e.preventDefault();
+    const next: Tab = e.key === "Home" ? "summary" : e.key === "End" ? "timeline" : tab === "summary" ? "timeline" : "summary";
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
+
+  const onAccept = async (s: SourceStatus) => {
+    if (!nhs) return;
+    await api.acceptSuspect(nhs, s.source_id);
+    await refresh(nhs, seq.current);
+  };
+  const onPurge = async (s: SourceStatus) => {
+    const n = await api.purgeSource(s.source_id);
+    if (nhs) await refresh(nhs, seq.current);
+    return n;
+  };
+
+  const hasContext = nhs !== null;
+  const flagCount = patient?.summary.flags.length ?? 0;
+  const doneCount = progress.filter(progressDone).length;
+  const problemSources = patient?.sources.filter((s) => s.configured && s.stale).length ?? 0;
 
   return (
     <div class="app">
@@ -144,13 +286,16 @@ export function App() {
           <span class="header__title">Crossview</span>
           {demo && <span class="tag tag--demo">DEMO DATA</span>}
         </div>
+        {hasContext && (
+          <Lookup key="compact" compact demo={demo} busy={opening} onOpen={open} initial={nhs} inputRef={lookupRef} />
+        )}
         <nav class="header__nav" aria-label="Main">
           <button
             type="button"
             class="nav-button"
             data-testid="nav-timeline"
-            aria-current={view === "timeline" ? "page" : undefined}
-            onClick={() => setView("timeline")}
+            aria-current={view === "record" ? "page" : undefined}
+            onClick={() => setView("record")}
           >
             Patient record
           </button>
@@ -168,61 +313,148 @@ export function App() {
       <main id="main" class="main" tabIndex={-1}>
         {view === "endpoints" && (
           <div class="page">
-            <Endpoints />
+            <Endpoints demo={demo} />
           </div>
         )}
-        <div class="record" hidden={view !== "timeline"}>
+        <div class="record" hidden={view !== "record"}>
           <h1 class="visually-hidden">Patient record</h1>
-          <div class="topbar">
-            <Lookup key={lookupKey} demo={demo} busy={loading} onOpen={open} initial={nhs ?? initialNhs} />
-            {patient && (
-              <div class="sync-bar">
-                <button
-                  type="button"
-                  class="button"
-                  data-testid="sync-button"
-                  disabled={syncing || !nhs}
-                  onClick={() => nhs && sync(nhs, seq.current)}
-                >
-                  {syncing ? "Syncing…" : "Sync now"}
-                </button>
-              </div>
-            )}
-          </div>
-          {loading && <p aria-live="polite">Opening record {nhs ? formatNhs(nhs) : ""}…</p>}
-          {openError && <ErrorText error={openError} prefix="Could not open the record" />}
-          {!patient && !loading && !openError && (
+          {!hasContext && (
+            <div class="topbar">
+              <Lookup key="full" demo={demo} busy={opening} onOpen={open} initial={initialNhs} inputRef={lookupRef} />
+            </div>
+          )}
+          {opening && (
+            <p class="record__note" aria-live="polite">
+              Opening record {nhs ? formatNhs(nhs) : ""}…
+            </p>
+          )}
+          {openError && (
+            <div class="record__note">
+              <ErrorText error={openError} prefix="Could not open the record" />
+            </div>
+          )}
+          {!hasContext && !openError && (
             <p class="muted intro">Enter an NHS number to open a patient's record from every connected source.</p>
           )}
           {patient && (
             <>
-              <Banner banner={patient.banner} now={now} />
-              {patient.offline && <OfflineBanner oldest={patient.oldest_data} now={now} />}
-              {syncError && <ErrorText error={syncError} prefix="Sync failed" />}
-              <div class={`workspace${readerEvent ? " workspace--reading" : ""}`}>
-                <section class="side" aria-label="Sync and sources" tabIndex={0}>
+              <Banner banner={patient.banner} now={now} loadingFrom={loadingFrom} />
+              {patient.offline && (!syncing || !!patient.oldest_data) && <OfflineBanner oldest={patient.oldest_data} now={now} />}
+              {syncError && (
+                <div class="record__note">
+                  <ErrorText error={syncError} prefix="The sync did not complete" />
+                </div>
+              )}
+              <div class="toolbar">
+                <div class="tabs" role="tablist" aria-label="Record views" onKeyDown={onTabKey}>
+                  <button
+                    type="button"
+                    role="tab"
+                    id="tab-summary"
+                    class="tab"
+                    data-testid="tab-summary"
+                    aria-selected={tab === "summary" ? "true" : "false"}
+                    aria-controls="panel-summary"
+                    tabIndex={tab === "summary" ? 0 : -1}
+                    onClick={() => switchTab("summary")}
+                  >
+                    Summary
+                    {flagCount > 0 && (
+                      <span class="tab__count tab__count--warning">
+                        {flagCount} {flagCount === 1 ? "warning" : "warnings"}
+                      </span>
+                    )}
+                  </button>
+                  <button
+                    type="button"
+                    role="tab"
+                    id="tab-timeline"
+                    class="tab"
+                    data-testid="tab-timeline"
+                    aria-selected={tab === "timeline" ? "true" : "false"}
+                    aria-controls="panel-timeline"
+                    tabIndex={tab === "timeline" ? 0 : -1}
+                    onClick={() => switchTab("timeline")}
+                  >
+                    Timeline <span class="tab__count">{patient.events.length.toLocaleString("en-GB")}</span>
+                  </button>
+                </div>
+                <div class="toolbar__right">
+                  <span class="toolbar__status" data-testid="sync-status">
+                    {syncing ? (
+                      `Syncing: ${doneCount} of ${patient.sources.filter((s) => s.configured).length} sources done`
+                    ) : problemSources > 0 ? (
+                      <span class="tag tag--failed">
+                        {problemSources} {problemSources === 1 ? "source" : "sources"} not up to date
+                      </span>
+                    ) : null}
+                  </span>
+                  <button
+                    type="button"
+                    class="button button--secondary button--small"
+                    data-testid="sources-toggle"
+                    aria-expanded={sourcesOpen ? "true" : "false"}
+                    aria-controls="side"
+                    onClick={() => setSourcesOpen(!sourcesOpen)}
+                  >
+                    {sourcesOpen ? "Hide sources" : "Show sources"}
+                  </button>
+                  <button
+                    type="button"
+                    class="button button--small"
+                    data-testid="sync-button"
+                    disabled={syncing || !nhs}
+                    onClick={() => nhs && sync(nhs, seq.current)}
+                  >
+                    {syncing ? "Syncing…" : "Sync now"}
+                  </button>
+                </div>
+              </div>
+              <div class={`workspace${sourcesOpen ? "" : " workspace--no-side"}`}>
+                <section id="side" class="side" aria-label="Sync and sources" hidden={!sourcesOpen}>
                   <div class="side__block">
                     {syncing && <h2 class="panel-title">Syncing</h2>}
                     <SyncProgress items={progress} running={syncing} />
                   </div>
-                  <SourcesPanel sources={patient.sources} now={now} />
+                  <SourcesPanel sources={patient.sources} now={now} onAccept={onAccept} onPurge={onPurge} />
                 </section>
-                <Timeline
-                  key={patient.nhs_number}
-                  events={patient.events}
-                  sources={sources}
-                  openKey={openKey}
-                  onOpen={(e) => {
-                    setOpenKey(eventKey(e));
-                    setReaderKey(null);
-                  }}
-                  searchRef={searchRef}
-                />
-                {readerEvent ? (
-                  <DischargeReader nhs={patient.nhs_number} event={readerEvent} onClose={() => setReaderKey(null)} />
-                ) : (
-                  <DetailPanel nhs={patient.nhs_number} event={openEvent} onReadDischarge={(e) => setReaderKey(eventKey(e))} />
-                )}
+                <div role="tabpanel" id="panel-summary" aria-labelledby="tab-summary" class="tabpanel tabpanel--summary" hidden={tab !== "summary"}>
+                  <Summary summary={patient.summary} events={patient.events} loadingFrom={loadingFrom} now={now} onOpenRef={openRef} />
+                </div>
+                <div
+                  role="tabpanel"
+                  id="panel-timeline"
+                  aria-labelledby="tab-timeline"
+                  class={`tabpanel tabpanel--timeline${readerEvent ? " tabpanel--reading" : ""}${openEvent ? " tabpanel--detail" : ""}`}
+                  hidden={tab !== "timeline"}
+                >
+                  <Timeline
+                    key={patient.nhs_number}
+                    events={patient.events}
+                    sources={sources}
+                    openKey={openKey}
+                    now={now}
+                    select={select}
+                    emptyText={loadingFrom.length > 0 ? `Loading the record from ${loadingFrom.join(", ")}…` : undefined}
+                    onOpen={(e) => {
+                      setOpenKey(eventKey(e));
+                      setReaderKey(null);
+                    }}
+                    searchRef={searchRef}
+                  />
+                  {readerEvent ? (
+                    <DischargeReader nhs={patient.nhs_number} event={readerEvent} onClose={closeReader} />
+                  ) : (
+                    <DetailPanel
+                      nhs={patient.nhs_number}
+                      event={openEvent}
+                      source={openEvent ? sourcesById.get(openEvent.source_id) : null}
+                      now={now}
+                      onReadDischarge={(e) => setReaderKey(eventKey(e))}
+                      onClose={openEvent ? closeDetail : undefined}
+                    />
+                  )}
+                </div>
               </div>
             </>
           )}

@@ -92,7 +92,7 @@ export function DetailPanel({ nhs, event, source, now, onReadDischarge, onClose 
   return (
     <aside class="detail" data-testid="detail-panel" aria-labelledby="detail-h" ref={panelRef} data-key={key}>
       <div class="detail__head">
-        <h2 id="detail-h" class={`detail__title${event.entered_in_error ? " detail__title--eie" : ""}`}>
+        <h2 id="detail-h" tabIndex={-1} class={`detail__title${event.entered_in_error ? " detail__title--eie" : ""}`}>
           <bdi>{event.title}</bdi>
         </h2>
         {onClose && (

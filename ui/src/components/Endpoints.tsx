@@ -1,25 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
-import type { ConnectionReport, EndpointKind, EndpointSettings, UiError } from "../bindings";
+import type { ConnectionReport, EndpointKind, EndpointSettings, FhirVersionSetting, UiError } from "../bindings";
 import { sourceKindLabel } from "../lib/filter";
-import { ErrorText } from "./ErrorText";
+import { plainError } from "../lib/errors";
+import { ErrorText, TechnicalDetail } from "./ErrorText";
 
 const KIND_OPTIONS: EndpointKind[] = ["hospital", "gp", "social-care", "other"];
-const FHIR_OPTIONS = [
+const FHIR_OPTIONS: { value: FhirVersionSetting; label: string }[] = [
   { value: "auto", label: "Detect automatically" },
   { value: "R4", label: "R4" },
   { value: "STU3", label: "STU3" },
 ];
-
-export const NEW_ENDPOINT: EndpointSettings = {
-  name: "",
-  kind: "hospital",
-  base_url: "",
-  fhir_version: "auto",
-  timeout_s: 30,
-  page_size: 100,
-  token_env: "",
-};
 
 /** Client-side checks before the core validates again on save. */
 export function validateEndpoint(e: EndpointSettings, others: EndpointSettings[]): string[] {
@@ -35,8 +26,14 @@ export function validateEndpoint(e: EndpointSettings, others: EndpointSettings[]
 
 type TestState = { state: "running" } | { state: "done"; report: ConnectionReport } | { state: "error"; error: UiError };
 
-export function Endpoints() {
+/**
+ * The endpoints screen. In demo mode the demo's own endpoints are shown
+ * read-only (the core refuses to save them).
+ */
+export function Endpoints({ demo = false }: { demo?: boolean }) {
   const [list, setList] = useState<EndpointSettings[] | null>(null);
+  const [defaults, setDefaults] = useState<EndpointSettings | null>(null);
+  const [defaultsError, setDefaultsError] = useState<UiError | null>(null);
   const [loadError, setLoadError] = useState<UiError | null>(null);
   const [editing, setEditing] = useState<{ index: number | null; draft: EndpointSettings } | null>(null);
   const [formErrors, setFormErrors] = useState<string[]>([]);
@@ -51,12 +48,14 @@ export function Endpoints() {
       setLoadError(e);
       setList([]);
     });
+    api.endpointDefaults().then(setDefaults, setDefaultsError);
   }, []);
 
   if (list === null) return <p aria-live="polite">Loading endpoints…</p>;
 
   const startEdit = (index: number | null) => {
-    setEditing({ index, draft: index === null ? { ...NEW_ENDPOINT } : { ...list[index] } });
+    if (index === null && !defaults) return;
+    setEditing({ index, draft: index === null ? { ...defaults!, id: null } : { ...list[index] } });
     setFormErrors([]);
     setSaved(false);
   };
@@ -114,8 +113,15 @@ export function Endpoints() {
   return (
     <section class="endpoints" aria-labelledby="endpoints-h">
       <h2 id="endpoints-h">Endpoints</h2>
-      <p class="muted">FHIR servers Crossview reads from. Changes take effect when you save.</p>
-      {loadError && <ErrorText error={loadError} prefix="Could not load endpoints" />}
+      {demo ? (
+        <p class="info-callout" data-testid="endpoints-demo-note">
+          <strong>Demo mode.</strong> These are the demo's built-in endpoints (synthetic trusts on this computer). They can be tested but not changed here.
+        </p>
+      ) : (
+        <p class="muted">FHIR servers Crossview reads from. Changes take effect when you save.</p>
+      )}
+      {loadError && <ErrorText error={loadError} prefix="Could not load the endpoints" />}
+      {!demo && defaultsError && <ErrorText error={defaultsError} prefix="Could not read the settings for a new endpoint" />}
       <table class="table">
         <caption class="visually-hidden">Configured endpoints</caption>
         <thead>
@@ -135,25 +141,31 @@ export function Endpoints() {
             </tr>
           )}
           {list.map((ep, i) => {
-            const key = `${i}:${ep.name}`;
+            const key = ep.id ?? `new-${i}:${ep.name}`;
             const t = tests[key];
             return [
               <tr key={key} data-testid="endpoint-row" data-endpoint={ep.name}>
-                <td>{ep.name}</td>
+                <td>
+                  <bdi>{ep.name}</bdi>
+                </td>
                 <td>{sourceKindLabel(ep.kind)}</td>
                 <td class="code wrap">{ep.base_url}</td>
                 <td>{ep.fhir_version}</td>
                 <td class="code">{ep.token_env || "None"}</td>
                 <td class="actions">
-                  <button type="button" class="button button--secondary button--small" onClick={() => startEdit(i)}>
-                    Edit<span class="visually-hidden"> {ep.name}</span>
-                  </button>
+                  {!demo && (
+                    <button type="button" class="button button--secondary button--small" onClick={() => startEdit(i)}>
+                      Edit<span class="visually-hidden"> {ep.name}</span>
+                    </button>
+                  )}
                   <button type="button" class="button button--secondary button--small" onClick={() => test(ep, key)} disabled={t?.state === "running"}>
                     Test connection<span class="visually-hidden"> to {ep.name}</span>
                   </button>
-                  <button type="button" class="button button--warning button--small" onClick={() => remove(i)}>
-                    Remove<span class="visually-hidden"> {ep.name}</span>
-                  </button>
+                  {!demo && (
+                    <button type="button" class="button button--warning button--small" onClick={() => remove(i)}>
+                      Remove<span class="visually-hidden"> {ep.name}</span>
+                    </button>
+                  )}
                 </td>
               </tr>,
               t && (
@@ -167,17 +179,26 @@ export function Endpoints() {
           })}
         </tbody>
       </table>
-      <p class="button-row">
-        <button type="button" class="button button--secondary" onClick={() => startEdit(null)} disabled={!!editing}>
-          Add endpoint
-        </button>
-        <button type="button" class="button" onClick={save} disabled={saving || !!editing || !dirty}>
-          {saving ? "Saving…" : "Save endpoints"}
-        </button>
-        {dirty && <span class="muted">Unsaved changes</span>}
-        {saved && <span role="status">Endpoints saved.</span>}
-      </p>
-      {saveError && <ErrorText error={saveError} prefix="Endpoints were not saved" />}
+      {!demo && (
+        <p class="button-row">
+          <button type="button" class="button button--secondary" onClick={() => startEdit(null)} disabled={!!editing || !defaults}>
+            Add endpoint
+          </button>
+          <button type="button" class="button" onClick={save} disabled={saving || !!editing || !dirty}>
+            {saving ? "Saving…" : "Save endpoints"}
+          </button>
+          {dirty && <span class="muted">Unsaved changes</span>}
+          {saved && <span role="status">Endpoints saved.</span>}
+        </p>
+      )}
+      {saveError && (
+        <div>
+          <ErrorText error={saveError} prefix="The endpoints were not saved" />
+          <p class="error-detail">
+            <bdi>{saveError.message}</bdi>
+          </p>
+        </div>
+      )}
       {editing && (
         <form class="endpoint-form" onSubmit={applyEdit} aria-labelledby="ep-form-h" noValidate>
           <h3 id="ep-form-h">{editing.index === null ? "Add endpoint" : `Edit ${list[editing.index].name}`}</h3>
@@ -211,7 +232,7 @@ export function Endpoints() {
           </div>
           <div class="field">
             <label for="ep-fhir">FHIR version</label>
-            <select id="ep-fhir" class="input" value={editing.draft.fhir_version} onChange={(e) => set("fhir_version", (e.currentTarget as HTMLSelectElement).value)}>
+            <select id="ep-fhir" class="input" value={editing.draft.fhir_version} onChange={(e) => set("fhir_version", (e.currentTarget as HTMLSelectElement).value as FhirVersionSetting)}>
               {FHIR_OPTIONS.map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}
@@ -255,7 +276,7 @@ export function Endpoints() {
 
 function TestResult({ t, name }: { t: TestState; name: string }) {
   if (t.state === "running") return <p role="status">Testing connection to {name}…</p>;
-  if (t.state === "error") return <ErrorText error={t.error} prefix={`Connection test for ${name} failed`} />;
+  if (t.state === "error") return <ErrorText error={t.error} prefix={`The connection test for ${name} failed`} source={name} />;
   const r = t.report;
   return (
     <div class="connection-report" role="status">
@@ -264,14 +285,12 @@ function TestResult({ t, name }: { t: TestState; name: string }) {
           <span class="tag tag--ok">✓ Connected</span> {name}
         </p>
       ) : (
-        <p class="error-message">
-          <span class="tag tag--failed">✗ Connection failed</span> {name}
-          {r.error && (
-            <>
-              : {r.error.message} <span class="error-code">({r.error.code})</span>
-            </>
-          )}
-        </p>
+        <div class="error-message">
+          <p class="error-message__text">
+            <span class="tag tag--failed">✗ Connection failed</span> {r.error ? plainError(r.error.code, name) : <bdi>{name}</bdi>}
+          </p>
+          {r.error && <TechnicalDetail code={r.error.code} message={r.error.message} />}
+        </div>
       )}
       <dl class="summary-list summary-list--compact">
         <div class="summary-list__row">

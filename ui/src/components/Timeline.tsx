@@ -4,6 +4,7 @@ import type { EndpointKind, EventKind, EventMark, TimelineEvent } from "../bindi
 import { asOfLong, asOfShort, DATE_INPUT_HINT, formatDate, parseDateInput } from "../lib/dates";
 import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_FILTER_LABEL, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
 import { eventMarks, MARK_LABEL, SEVERE_MARKS } from "../lib/marks";
+import { Dropdown } from "./Dropdown";
 import { useVirtualRows } from "./VirtualList";
 
 /** Fixed row height (the virtualiser relies on it). */
@@ -312,23 +313,33 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               </button>
             ))}
           </span>
-          <span class="filters__dates">
+          <Dropdown
+            testid="filter-dates"
+            className="filters__dates"
+            label={
+              <>
+                Dates <span class="dropdown__count">({filters.from || filters.to ? `${filters.from ? formatDate(filters.from) : "any"} to ${filters.to ? formatDate(filters.to) : "any"}` : "any"})</span>
+              </>
+            }
+          >
             <DateField id={`${uid}-from`} label="From" hintId={`${uid}-date-hint`} field={from} onChange={(f) => setDate("from", f)} />
             <DateField id={`${uid}-to`} label="To" hintId={`${uid}-date-hint`} field={to} onChange={(f) => setDate("to", f)} />
-            <span id={`${uid}-date-hint`} class="visually-hidden">
-              Date format dd-Mmm-yyyy, {DATE_INPUT_HINT}
+            <span id={`${uid}-date-hint`} class="filters__hint">
+              {DATE_INPUT_HINT}
             </span>
-          </span>
+          </Dropdown>
           {allSources.length > 0 && (
-            <details class="dropdown filters__sources" data-testid="filter-sources">
-              <summary class="dropdown__summary">
-                Sources{" "}
-                <span class="dropdown__count">
-                  {shownSources === allSources.length ? "(all)" : `(${shownSources} of ${allSources.length})`}
-                </span>
-              </summary>
-              <fieldset class="dropdown__panel">
-                <legend class="visually-hidden">Show entries from</legend>
+            <Dropdown
+              testid="filter-sources"
+              className="filters__sources"
+              label={
+                <>
+                  Sources <span class="dropdown__count">{shownSources === allSources.length ? "(all)" : `(${shownSources} of ${allSources.length})`}</span>
+                </>
+              }
+            >
+              <fieldset class="dropdown__fieldset">
+                <legend class="dropdown__legend">Show entries from</legend>
                 {allSources.map((s) => (
                   <label key={s.source_id} class="checkbox">
                     <input
@@ -342,7 +353,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                   </label>
                 ))}
               </fieldset>
-            </details>
+            </Dropdown>
           )}
           {filtering && (
             <button type="button" class="button button--link button--small" onClick={clearAll}>
