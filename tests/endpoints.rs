@@ -272,3 +272,60 @@ fn the_settings_screen_starts_from_the_cores_defaults() {
     assert_eq!((d.timeout_s, d.page_size), (20, 200));
     assert_eq!(d.id, None);
 }
+
+/// `--demo` keeps its own cache inside the data directory, however the data
+/// directory is chosen, so demo patients never mix with real ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_never_mixes_with_real_patients() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real");
+    let config = tmp.path().join("config.toml");
+    // A real endpoint that cannot be reached, and its failure on record.
+    std::fs::write(
+        &config,
+        "[[endpoint]]\nname = \"Gone\"\nkind = \"gp\"\nbase_url = \"http://127.0.0.1:9\"\ntimeout_s = 1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], env_dir: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crossview"));
+        cmd.arg("--config").arg(&config).args(args);
+        cmd.env_remove("CROSSVIEW_DATA_DIR")
+            .env_remove("CROSSVIEW_CONFIG");
+        if env_dir {
+            cmd.env("CROSSVIEW_DATA_DIR", &real);
+        } else {
+            cmd.arg("--data-dir").arg(&real);
+        }
+        cmd.output().unwrap()
+    };
+    assert_eq!(
+        run(&["sync", "--nhs", "9990000018"], true).status.code(),
+        Some(3)
+    );
+    for env_dir in [true, false] {
+        let out = run(&["--demo", "sync", "--nhs", "9990000018"], env_dir);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let text = String::from_utf8_lossy(
+            &run(&["--demo", "timeline", "--nhs", "9990000018"], env_dir).stdout,
+        )
+        .into_owned();
+        assert!(text.contains("ASHWORTH"), "{text}");
+        assert!(
+            !text.contains("Gone"),
+            "no real endpoint's warning under a demo patient: {text}"
+        );
+    }
+    assert!(real.join("demo").join("crossview.sqlite3").is_file());
+    // The real cache holds no demo data.
+    let text = String::from_utf8_lossy(&run(&["timeline", "--nhs", "9990000018"], true).stdout)
+        .into_owned();
+    assert!(
+        !text.contains("ASHWORTH") && !text.contains("Riverside"),
+        "{text}"
+    );
+}
