@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyProgress } from "../src/components/Sync";
-import { buildIndex, EMPTY_FILTERS, filterEvents, type Filters, searchText, sourceKindLabel } from "../src/lib/filter";
+import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, searchText, sourceKindLabel } from "../src/lib/filter";
 import { adaEvents, manyEvents } from "./fixtures/patient";
 
 const f = (p: Partial<Filters>): Filters => ({ ...EMPTY_FILTERS, ...p });
@@ -12,17 +12,18 @@ describe("filterEvents", () => {
   });
 
   it("filters by kind (empty set = all)", () => {
-    expect(ids(filterEvents(adaEvents, f({ kinds: new Set(["medication"]) })))).toEqual(["ms-1", "ms-2"]);
+    expect(ids(filterEvents(adaEvents, f({ kinds: new Set(["medication"]) })))).toEqual(["mr-3", "mr-5", "ms-1", "ms-2"]);
     expect(ids(filterEvents(adaEvents, f({ kinds: new Set(["allergy", "condition"]) })))).toEqual(["al-1", "co-1"]);
   });
 
-  it("filters by source", () => {
-    const r = filterEvents(adaEvents, f({ hiddenSources: new Set(["Meadow Lane Surgery", "Northshire Adult Social Care"]) }));
-    expect(ids(r)).toEqual(["dis-1", "enc-7"]);
+  it("filters by source id (not display name)", () => {
+    const r = filterEvents(adaEvents, f({ hiddenSources: new Set(["meadow-lane", "northshire"]) }));
+    expect(ids(r)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5"]);
+    expect(filterEvents(adaEvents, f({ hiddenSources: new Set(["Meadow Lane Surgery"]) })).length).toBe(adaEvents.length);
   });
 
   it("filters by date range using the event date, inclusive, partial dates overlap", () => {
-    expect(ids(filterEvents(adaEvents, f({ from: "2026-11-12" })))).toEqual(["dis-1", "enc-7"]);
+    expect(ids(filterEvents(adaEvents, f({ from: "2026-11-12" })))).toEqual(["dis-1", "mr-3", "mr-5", "enc-7"]);
     expect(ids(filterEvents(adaEvents, f({ to: "2012-06-01" })))).toEqual(["al-1"]);
     expect(ids(filterEvents(adaEvents, f({ from: "2024-02-15", to: "2024-02-20" })))).toEqual(["doc-3"]);
     // Undated events never match a date range.
@@ -30,7 +31,9 @@ describe("filterEvents", () => {
   });
 
   it("searches title, detail, source and codes, case-insensitively, all terms", () => {
-    expect(ids(filterEvents(adaEvents, f({ text: "amlodipine" })))).toEqual(["ms-1"]);
+    expect(ids(filterEvents(adaEvents, f({ text: "amlodipine" })))).toEqual(["mr-3", "ms-1"]);
+    // Marks are searchable by their words.
+    expect(ids(filterEvents(adaEvents, f({ text: "stopped" })))).toEqual(["mr-3"]);
     expect(ids(filterEvents(adaEvents, f({ text: "RASH" })))).toEqual(["al-1"]);
     expect(ids(filterEvents(adaEvents, f({ text: "northshire" })))).toEqual(["doc-3"]);
     expect(ids(filterEvents(adaEvents, f({ text: "59621000" })))).toEqual(["co-1"]);
@@ -39,7 +42,7 @@ describe("filterEvents", () => {
   });
 
   it("combines filters and keeps order", () => {
-    const r = filterEvents(adaEvents, f({ kinds: new Set(["medication"]), text: "tablets", from: "2026-01-01" }));
+    const r = filterEvents(adaEvents, f({ kinds: new Set(["medication"]), text: "tablets", from: "2026-01-01", hiddenSources: new Set(["riverside"]) }));
     expect(ids(r)).toEqual(["ms-1"]);
   });
 
@@ -64,22 +67,27 @@ describe("labels and progress", () => {
     expect(sourceKindLabel("pharmacy")).toBe("Other");
   });
 
+  it("keys events by source id, type and id", () => {
+    expect(eventKey(adaEvents[0])).toBe("riverside|Composition/dis-1");
+  });
+
   it("folds progress messages per endpoint", () => {
-    let l = applyProgress([], { event: "started", source: "A" });
-    l = applyProgress(l, { event: "started", source: "B" });
-    l = applyProgress(l, { event: "page", source: "A", resource_type: "Encounter", received: 50 });
-    l = applyProgress(l, { event: "page", source: "A", resource_type: "Encounter", received: 100 });
-    expect(l.map((x) => [x.source, x.phase])).toEqual([["A", "receiving"], ["B", "connecting"]]);
+    let l = applyProgress([], { event: "started", source: "A", source_id: "a" });
+    l = applyProgress(l, { event: "started", source: "B", source_id: "b" });
+    l = applyProgress(l, { event: "page", source: "A", source_id: "a", resource_type: "Encounter", received: 50 });
+    l = applyProgress(l, { event: "page", source: "A", source_id: "a", resource_type: "Encounter", received: 100 });
+    expect(l.map((x) => [x.sourceId, x.source, x.phase])).toEqual([["a", "A", "receiving"], ["b", "B", "connecting"]]);
     expect(l[0].counts).toEqual({ Encounter: 100 });
     l = applyProgress(l, {
       event: "finished",
       outcome: {
-        source: "B", source_kind: "gp", base_url: "https://b.example", outcome: "failed",
+        source: "B (renamed)", source_id: "b", source_kind: "gp", base_url: "https://b.example", outcome: "failed",
         error: { code: "EndpointTimeout", message: "timed out after 30 s" },
         started_at: "2026-11-25T14:00:00Z", finished_at: "2026-11-25T14:00:30Z", fhir_version: null,
         patients_found: 0, counts: {}, rejected: 0, warnings: [], bytes: 0,
       },
     });
-    expect(l[1]).toMatchObject({ phase: "failed", errorCode: "EndpointTimeout" });
+    expect(l[1]).toMatchObject({ sourceId: "b", source: "B (renamed)", phase: "failed", errorCode: "EndpointTimeout" });
+    expect(l.length).toBe(2);
   });
 });
