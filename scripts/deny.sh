@@ -12,13 +12,13 @@ if ! cargo deny --version 2>/dev/null | grep -q "$DENY_VERSION"; then
   echo "[deny] installing cargo-deny $DENY_VERSION from crates.io (first time only, a few minutes)" >&2
   cargo install cargo-deny --version "$DENY_VERSION" --locked --quiet
 fi
-cargo deny --locked check bans licenses sources
+cargo deny --locked --workspace --log-level error check bans licenses sources
 DB_DIR="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs"
-if timeout 60 cargo deny --locked fetch db >/dev/null 2>&1; then
-  cargo deny --locked check --disable-fetch advisories
+if timeout 60 cargo deny --locked --workspace fetch db >/dev/null 2>&1; then
+  cargo deny --offline --workspace check advisories
 elif compgen -G "$DB_DIR/*" >/dev/null; then
   echo "NOTICE: the RustSec advisory database could not be updated; checking against the copy fetched earlier"
-  cargo deny --locked check --disable-fetch advisories
+  cargo deny --offline --workspace check advisories
 else
   echo "NOTICE: the RustSec advisory database (github.com/rustsec/advisory-db) cannot be reached from this machine: security advisories NOT checked"
 fi

@@ -29,6 +29,29 @@ pub fn terminal_safe(s: &str) -> String {
     out
 }
 
+/// Raw JSON made harmless for a terminal without changing what it means: DEL,
+/// C1 controls and bidi overrides (which JSON allows inside strings) become
+/// `\uXXXX` escapes. (C0 controls cannot appear unescaped in valid JSON.)
+pub fn json_terminal_safe(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\u{7f}'
+            | '\u{80}'..='\u{9f}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Today in the UK (the date clinicians mean).
 pub fn today() -> NaiveDate {
     Utc::now()
@@ -105,6 +128,16 @@ mod tests {
             "{s}"
         );
         assert_eq!(terminal_safe("ASHWORTH, Ada"), "ASHWORTH, Ada");
+    }
+
+    #[test]
+    fn json_for_a_terminal_means_the_same_and_shows_no_controls() {
+        let raw = "{\"name\":\"Ada\u{202e}nilleciP\u{9b}\u{7f}\"}";
+        let safe = json_terminal_safe(raw);
+        assert_eq!(safe, "{\"name\":\"Ada\\u202enilleciP\\u009b\\u007f\"}");
+        let a: serde_json::Value = serde_json::from_str(raw).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -101,7 +101,8 @@ pub fn validate(family: &str, birth_date: &str) -> Result<(), UiError> {
 }
 
 async fn search_one(ep: &Endpoint, family: &str, birth_date: &str) -> Result<Vec<Value>, UiError> {
-    let client = FhirClient::for_endpoint(ep)?;
+    // A person is waiting: the short, interactive deadline.
+    let client = FhirClient::interactive(ep)?;
     let mut pager = client.search(
         "Patient",
         &[

@@ -25,16 +25,25 @@ fn every_test_named_in_the_hazard_log_exists_and_every_controlled_hazard_names_s
     let mut named = 0;
     for h in hazards {
         let title = h.lines().next().unwrap_or_default();
-        for section in ["**Cause**", "**Effect**", "**Controls**", "**Tests**", "**Status**"] {
+        for section in [
+            "**Cause**",
+            "**Effect**",
+            "**Controls**",
+            "**Tests**",
+            "**Status**",
+        ] {
             assert!(h.contains(section), "{title}: no {section}");
         }
         let refs = references(h);
         let open = h.contains("**Status**: open");
-        assert!(open || !refs.is_empty(), "{title}: controlled but names no test");
+        assert!(
+            open || !refs.is_empty(),
+            "{title}: controlled but names no test"
+        );
         for (path, name) in refs {
             let file = root.join(&path);
-            let text = std::fs::read_to_string(&file)
-                .unwrap_or_else(|e| panic!("{title}: {path}: {e}"));
+            let text =
+                std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{title}: {path}: {e}"));
             let found = text.contains(&format!("fn {name}("))
                 || text.contains(&format!("\"{name}\""))
                 || text.contains(&format!("'{name}'"));

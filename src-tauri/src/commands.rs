@@ -109,8 +109,12 @@ pub fn save_endpoints(state: State<'_, AppState>, endpoints: Vec<EndpointSetting
 }
 
 #[tauri::command]
-pub async fn test_endpoint(endpoint: EndpointSettings) -> ConnectionReport {
-    App::test_endpoint(&endpoint).await
+pub async fn test_endpoint(
+    state: State<'_, AppState>,
+    endpoint: EndpointSettings,
+) -> Res<ConnectionReport> {
+    let app: Arc<App> = state.app.clone();
+    Ok(app.test_endpoint(&endpoint).await)
 }
 
 /// Demo only: take a demo trust offline or bring it back.

@@ -19,6 +19,8 @@ pub struct ConnectionReport {
     pub software: Option<String>,
     /// The searched resource types and whether the server offers each.
     pub supports: Vec<(String, bool)>,
+    /// Something the test could not do, in plain words (e.g. a token not used).
+    pub note: Option<String>,
 }
 
 impl ConnectionReport {
@@ -29,6 +31,7 @@ impl ConnectionReport {
             fhir_version: None,
             software: None,
             supports: vec![],
+            note: None,
         }
     }
 }
@@ -86,14 +89,31 @@ impl App {
         Ok(())
     }
 
-    /// Reads the endpoint's CapabilityStatement and says what works.
-    pub async fn test_endpoint(settings: &EndpointSettings) -> ConnectionReport {
-        let client = match settings
-            .to_endpoint()
-            .and_then(|ep| Ok(FhirClient::for_endpoint(&ep)?))
-        {
-            Ok(c) => c,
+    /// Reads the endpoint's CapabilityStatement and says what works. A token is
+    /// used only for the address it was saved with: settings typed on the screen
+    /// can never send a saved endpoint's token to another server.
+    pub async fn test_endpoint(&self, settings: &EndpointSettings) -> ConnectionReport {
+        let mut ep = match settings.to_endpoint() {
+            Ok(ep) => ep,
             Err(e) => return ConnectionReport::failed(e),
+        };
+        let mut note = None;
+        if let crate::config::AuthConfig::Bearer { token_env } = &ep.auth {
+            let saved = self.endpoints_now().into_iter().any(|s| {
+                s.auth == ep.auth
+                    && s.base_url.origin() == ep.base_url.origin()
+                    && s.base_url.scheme() == ep.base_url.scheme()
+            });
+            if !saved {
+                note = Some(format!(
+                    "the token in {token_env} was not used: save the endpoint with this address first"
+                ));
+                ep.auth = crate::config::AuthConfig::None;
+            }
+        }
+        let client = match FhirClient::interactive(&ep) {
+            Ok(c) => c,
+            Err(e) => return ConnectionReport::failed(e.into()),
         };
         let caps = match client.capabilities().await {
             Ok(c) => c,
@@ -120,6 +140,7 @@ impl App {
             fhir_version: caps.fhir_version_text.clone(),
             software: caps.software.clone(),
             supports,
+            note,
         }
     }
 }

@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn a_new_file_gets_only_what_differs_from_the_defaults() {
         let p = Path::new("c.toml");
-        let text = updated_text(p, "", &[settings(Some("a"), "A", "http://x/")]).unwrap();
+        let text = updated_text(p, "", &[settings(Some("a"), "A", "https://x/")]).unwrap();
         assert!(text.contains("[[endpoint]]"), "{text}");
         assert!(text.contains("id = \"a\""), "{text}");
         assert!(!text.contains("timeout_s"), "{text}");

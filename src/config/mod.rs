@@ -89,6 +89,7 @@ pub enum AuthConfig {
 
 /// Upper bounds for the numbers in an endpoint's configuration.
 pub struct Limits {
+    pub max_response_mib: u64,
     pub timeout_s: u64,
     pub sync_timeout_s: u64,
     pub page_size: u64,
@@ -98,6 +99,7 @@ pub struct Limits {
 }
 
 pub const LIMITS: Limits = Limits {
+    max_response_mib: 1024,
     timeout_s: 600,
     sync_timeout_s: 86_400,
     page_size: 1000,
@@ -120,6 +122,9 @@ fn default_max_mib() -> u64 {
 }
 fn default_sync_timeout() -> u64 {
     300
+}
+fn default_max_response_mib() -> u64 {
+    32
 }
 fn default_concurrency() -> usize {
     3
@@ -159,6 +164,14 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// Most decompressed bytes (MiB) accepted in one answer (a gzip bomb or one
+    /// huge page fails the endpoint, not the machine).
+    #[serde(default = "default_max_response_mib")]
+    pub max_response_mib: u64,
+    /// Accept plain `http://` to a host that is not this machine (unsafe: data and
+    /// queries travel unencrypted; credentials are never sent over it).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     /// Not configurable: set by the demo, whose trusts move port on every start.
     #[serde(skip)]
     pub fixed_origin: Option<String>,
@@ -172,6 +185,36 @@ impl FhirVersionSetting {
             FhirVersionSetting::STU3 => "STU3",
         }
     }
+}
+
+/// Loopback hosts: this machine.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Header names that carry secrets and so never belong in the configuration file.
+pub fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "apikey" | "api-key"
+    ) || [
+        "token",
+        "secret",
+        "password",
+        "api-key",
+        "apikey",
+        "x-auth",
+        "credential",
+        "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// A stable endpoint id from a name: lowercase letters, digits and single hyphens.
@@ -239,10 +282,33 @@ impl Endpoint {
         self.max_mib.saturating_mul(1024 * 1024)
     }
 
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_mib.saturating_mul(1024 * 1024)
+    }
+
+    /// True when the endpoint is on this machine (plain HTTP is acceptable there).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.base_url)
+    }
+
+    /// Why this endpoint's address is refused, if it is: plain `http://` to
+    /// another machine without `allow_insecure_http`.
+    pub fn insecure_address(&self) -> Option<String> {
+        (self.base_url.scheme() == "http" && !self.is_loopback() && !self.allow_insecure_http).then(|| {
+            "plain http:// is accepted only for this machine (127.0.0.1, ::1, localhost); use https://, or set allow_insecure_http = true to accept that the data travels unencrypted".to_string()
+        })
+    }
+
     /// A number outside what Crossview accepts (a typo must not become a week-long
     /// timeout or an overflow), as a message naming the field.
     pub fn out_of_bounds(&self) -> Option<String> {
-        let checks: [(&str, u64, u64, u64); 6] = [
+        let checks: [(&str, u64, u64, u64); 7] = [
+            (
+                "max_response_mib",
+                self.max_response_mib,
+                1,
+                LIMITS.max_response_mib,
+            ),
             ("timeout_s", self.timeout_s, 1, LIMITS.timeout_s),
             (
                 "sync_timeout_s",
@@ -282,6 +348,8 @@ impl Endpoint {
             concurrency: default_concurrency(),
             headers: BTreeMap::new(),
             auth: AuthConfig::None,
+            max_response_mib: default_max_response_mib(),
+            allow_insecure_http: false,
             fixed_origin: None,
         }
     }
@@ -419,9 +487,10 @@ impl Config {
                     format!("endpoint \"{name}\": base_url must be http or https"),
                 ));
             }
-            if let Some(h) = ep.headers.keys().find(|h| {
-                h.eq_ignore_ascii_case("authorization") || h.eq_ignore_ascii_case("cookie")
-            }) {
+            if let Some(problem) = ep.insecure_address() {
+                return Err(invalid(at, format!("endpoint \"{name}\": {problem}")));
+            }
+            if let Some(h) = ep.headers.keys().find(|h| is_secret_header(h)) {
                 return Err(invalid(
                     at,
                     format!(
@@ -558,14 +627,67 @@ auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
 
     #[test]
     fn rejects_duplicate_names_and_secrets_in_headers() {
-        let dup = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://x\"\n[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://y\"\n";
+        let dup = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"https://x\"\n[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"https://y\"\n";
         let (line, msg) = err(dup);
         assert_eq!(line, 6);
         assert!(msg.contains("used twice"));
-        let secret = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://x\"\nheaders = { Authorization = \"Bearer abc\" }\n";
-        let (_, msg) = err(secret);
-        assert!(msg.contains("token_env"), "{msg}");
-        assert!(!msg.contains("abc"), "the secret must not be echoed: {msg}");
+        for header in [
+            "Authorization",
+            "Proxy-Authorization",
+            "apikey",
+            "X-API-Key",
+            "X-Auth-Token",
+            "Cookie",
+        ] {
+            let secret = format!(
+                "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"https://x\"\nheaders = {{ \"{header}\" = \"Bearer abc\" }}\n"
+            );
+            let (_, msg) = err(&secret);
+            assert!(msg.contains("token_env"), "{header}: {msg}");
+            assert!(!msg.contains("abc"), "the secret must not be echoed: {msg}");
+        }
+        assert!(!is_secret_header("Ssp-TraceID") && !is_secret_header("Ssp-From"));
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine_unless_explicitly_accepted() {
+        let (_, msg) = err(
+            "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://gp.example.nhs.uk/fhir\"\n",
+        );
+        assert!(msg.contains("allow_insecure_http"), "{msg}");
+        for ok in [
+            "http://127.0.0.1:8101",
+            "http://localhost:9",
+            "http://[::1]:80",
+            "https://gp.example.nhs.uk",
+        ] {
+            let text = format!("[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"{ok}\"\n");
+            assert!(Config::parse(&text, Path::new("c.toml")).is_ok(), "{ok}");
+        }
+        let text = "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"http://gp.example.nhs.uk\"\nallow_insecure_http = true\n";
+        assert!(Config::parse(text, Path::new("c.toml")).unwrap().endpoints[0].allow_insecure_http);
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_by_name() {
+        for (field, value) in [
+            ("sync_timeout_s", "9223372036854775807"),
+            ("sync_timeout_s", "0"),
+            ("timeout_s", "100000"),
+            ("max_mib", "99999999"),
+            ("concurrency", "1000"),
+            ("max_response_mib", "0"),
+        ] {
+            let text = format!(
+                "[[endpoint]]\nname = \"A\"\nkind = \"gp\"\nbase_url = \"https://x\"\n{field} = {value}\n"
+            );
+            match Config::parse(&text, Path::new("c.toml")) {
+                Err(e) => assert!(e.to_string().contains(field), "{field}: {e}"),
+                Ok(_) => panic!("{field} = {value} accepted"),
+            }
+        }
+        let (_, msg) = err("freshness_hours = 0\n");
+        assert!(msg.contains("freshness_hours"), "{msg}");
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub(super) struct Inner {
     requests: Mutex<u64>,
 }
 
+/// Binds loopback; a fixed port just released by a stopped server may take a
+/// moment to be free again, so that is retried briefly.
+async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && port != 0 && tries < 40 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A running server; stops when dropped or on [`FixtureServer::stop`].
 pub struct FixtureServer {
     inner: Arc<Inner>,
@@ -40,7 +55,7 @@ pub struct FixtureServer {
 impl FixtureServer {
     /// Starts on `127.0.0.1:port` (0 picks a free port).
     pub async fn start(resources: Vec<Value>, port: u16) -> std::io::Result<FixtureServer> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let listener = bind(port).await?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
             resources,

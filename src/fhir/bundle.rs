@@ -60,6 +60,9 @@ pub struct Page {
     pub bytes: usize,
 }
 
+/// Largest single resource accepted (a discharge letter with an inline PDF fits easily).
+pub const MAX_RESOURCE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Parses one response body that must be a Bundle. Errors name the JSON path.
 pub fn parse_page(body: &str, url: &str) -> Result<Page, FhirError> {
     let de = &mut serde_json::Deserializer::from_str(body);
@@ -86,19 +89,27 @@ pub fn parse_page(body: &str, url: &str) -> Result<Page, FhirError> {
         .entry
         .into_iter()
         .filter_map(|e| {
-            let raw = e.resource?.get().to_string();
+            let raw = e.resource?.get();
+            if raw.len() > MAX_RESOURCE_BYTES {
+                // Reported below as an error: never silently dropped.
+                return Some(Err(FhirError::ResourceTooLarge {
+                    what: format!("{} bytes in {url}", raw.len()),
+                    limit_mib: (MAX_RESOURCE_BYTES / (1024 * 1024)) as u64,
+                }));
+            }
+            let raw = raw.to_string();
             let mode = match e.search.and_then(|s| s.mode).as_deref() {
                 Some("include") => SearchMode::Include,
                 Some("outcome") => SearchMode::Outcome,
                 _ => SearchMode::Match,
             };
-            Some(PageEntry {
+            Some(Ok(PageEntry {
                 full_url: e.full_url,
                 mode,
                 raw,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Page {
         entries,
         next,

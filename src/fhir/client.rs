@@ -28,9 +28,17 @@ const MAX_ATTEMPTS: u32 = 4;
 struct Budget {
     used: AtomicU64,
     max: u64,
+    /// Most decompressed bytes in one answer.
+    max_response: u64,
     deadline: Instant,
     deadline_secs: u64,
 }
+
+/// Longest an interactive call (a search by name, a connection test) may take:
+/// a person is waiting, unlike a sync.
+const INTERACTIVE_DEADLINE: Duration = Duration::from_secs(30);
+/// Diagnostics kept from an OperationOutcome: a server cannot fill the screen.
+const MAX_OUTCOME_ISSUES: usize = 5;
 
 #[derive(Debug, Clone)]
 pub struct FhirClient {
@@ -59,6 +67,29 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// A link that stays on the endpoint: same origin, and under its base path
+/// (`https://host/trust-a/fhir` never pages into `https://host/trust-b/`).
+fn under_base(link: &Url, base: &Url) -> bool {
+    let base_path = base.path().trim_end_matches('/');
+    let path = link.path();
+    same_origin(link, base)
+        && (base_path.is_empty()
+            || path == base_path
+            || path.starts_with(&format!("{base_path}/"))
+            || path.starts_with(&format!("{base_path}?")))
+}
+
+/// A FHIR logical id (`[A-Za-z0-9-.]{1,64}`): anything else never goes into a URL.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && id != "."
+        && id != ".."
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<(Duration, String)> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().to_string();
     if let Ok(secs) = text.parse::<u64>() {
@@ -76,9 +107,8 @@ fn outcome_diagnostics(body: &str) -> Option<String> {
     if v.get("resourceType")?.as_str()? != "OperationOutcome" {
         return None;
     }
-    let texts: Vec<String> = v
-        .get("issue")?
-        .as_array()?
+    let issues = v.get("issue")?.as_array()?;
+    let mut texts: Vec<String> = issues
         .iter()
         .filter_map(|i| {
             i.get("diagnostics")
@@ -86,7 +116,14 @@ fn outcome_diagnostics(body: &str) -> Option<String> {
                 .or_else(|| i.pointer("/details/text").and_then(Value::as_str))
                 .map(|s| s.chars().take(300).collect())
         })
+        .take(MAX_OUTCOME_ISSUES)
         .collect();
+    if issues.len() > MAX_OUTCOME_ISSUES {
+        texts.push(format!(
+            "… and {} more issues",
+            issues.len() - MAX_OUTCOME_ISSUES
+        ));
+    }
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
@@ -98,6 +135,19 @@ impl FhirClient {
     /// Builds the transport and auth for one endpoint. The deadline for the
     /// whole sync starts now.
     pub fn for_endpoint(ep: &Endpoint) -> Result<FhirClient, FhirError> {
+        FhirClient::build(ep, ep.sync_timeout())
+    }
+
+    /// A client for a call a person waits on (search by name, connection test):
+    /// the same transport, a short deadline.
+    pub fn interactive(ep: &Endpoint) -> Result<FhirClient, FhirError> {
+        FhirClient::build(ep, ep.sync_timeout().min(INTERACTIVE_DEADLINE))
+    }
+
+    fn build(ep: &Endpoint, deadline: Duration) -> Result<FhirClient, FhirError> {
+        if let Some(problem) = ep.insecure_address() {
+            return Err(FhirError::Setup(problem));
+        }
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_FHIR));
         for (k, v) in &ep.headers {
@@ -109,6 +159,11 @@ impl FhirClient {
         }
         match &ep.auth {
             AuthConfig::None => {}
+            AuthConfig::Bearer { .. } if ep.base_url.scheme() == "http" && !ep.is_loopback() => {
+                return Err(FhirError::MissingSecret(
+                    "credentials are never sent over plain http:// to another machine; use https://".into(),
+                ));
+            }
             AuthConfig::Bearer { token_env } => {
                 let token = std::env::var(token_env).map_err(|_| {
                     FhirError::MissingSecret(format!("environment variable {token_env} is not set"))
@@ -150,8 +205,11 @@ impl FhirClient {
             budget: Arc::new(Budget {
                 used: AtomicU64::new(0),
                 max: ep.max_bytes(),
-                deadline: Instant::now() + ep.sync_timeout(),
-                deadline_secs: ep.sync_timeout_s,
+                max_response: ep.max_response_bytes(),
+                deadline: Instant::now()
+                    .checked_add(deadline)
+                    .unwrap_or_else(|| Instant::now() + INTERACTIVE_DEADLINE),
+                deadline_secs: deadline.as_secs(),
             }),
         })
     }
@@ -215,6 +273,14 @@ impl FhirClient {
 
     /// Reads one resource by its relative reference (`Medication/123`); `None` when the server says 404/410.
     pub async fn read(&self, reference: &str) -> Result<Option<String>, FhirError> {
+        let valid = reference.split_once('/').is_some_and(|(ty, id)| {
+            !ty.is_empty() && ty.bytes().all(|b| b.is_ascii_alphabetic()) && valid_id(id)
+        });
+        if !valid {
+            return Err(FhirError::BadId {
+                id: reference.chars().take(80).collect(),
+            });
+        }
         let url = self.url(reference, &[])?;
         match self.get_text(&url).await {
             Ok(body) => Ok(Some(body)),
@@ -258,12 +324,16 @@ impl FhirClient {
             {
                 let (wait, text) = retry_after(resp.headers()).unwrap_or_else(|| {
                     (
-                        Duration::from_millis(500 * 2u64.pow(attempt - 1)),
+                        Duration::from_millis(500u64.saturating_mul(1 << (attempt - 1).min(10))),
                         "not given".into(),
                     )
                 });
-                let fits = Instant::now() + wait < self.budget.deadline;
-                if attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_WAIT || !fits {
+                // Checked before any arithmetic: a server may ask for a wait of centuries.
+                let fits = wait <= MAX_RETRY_WAIT
+                    && Instant::now()
+                        .checked_add(wait)
+                        .is_some_and(|t| t < self.budget.deadline);
+                if attempt >= MAX_ATTEMPTS || !fits {
                     return Err(FhirError::RateLimited {
                         url: shown,
                         status: status.as_u16(),
@@ -351,6 +421,7 @@ impl FhirClient {
         shown: &str,
     ) -> Result<String, FhirError> {
         let mut buf: Vec<u8> = Vec::new();
+        let mut this_response: u64 = 0;
         loop {
             let chunk = tokio::time::timeout_at(self.budget.deadline, resp.chunk()).await;
             let chunk = match chunk {
@@ -371,6 +442,14 @@ impl FhirClient {
             if used > self.budget.max {
                 return Err(FhirError::TooLarge {
                     limit_mib: self.budget.max / (1024 * 1024),
+                });
+            }
+            // One answer, decompressed: a small gzip bomb stops here.
+            this_response += chunk.len() as u64;
+            if this_response > self.budget.max_response {
+                return Err(FhirError::ResponseTooLarge {
+                    url: shown.to_string(),
+                    limit_mib: self.budget.max_response / (1024 * 1024),
                 });
             }
             buf.extend_from_slice(&chunk);
@@ -416,7 +495,7 @@ impl Pager<'_> {
                 url: display_url(&url),
                 link: link.chars().take(200).collect(),
             })?;
-            if !same_origin(&resolved, &self.client.base_url) {
+            if !under_base(&resolved, &self.client.base_url) {
                 return Err(FhirError::ForeignLink {
                     url: display_url(&url),
                     link: display_url(&resolved),

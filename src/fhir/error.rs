@@ -52,6 +52,12 @@ pub enum FhirError {
     TooManyPages { search: String, max: u32 },
     #[error("the endpoint sent more than the {limit_mib} MiB allowed in one sync (max_mib)")]
     TooLarge { limit_mib: u64 },
+    #[error("{url} sent one answer larger than the {limit_mib} MiB allowed (max_response_mib)")]
+    ResponseTooLarge { url: String, limit_mib: u64 },
+    #[error("a resource larger than {limit_mib} MiB ({what}) was refused")]
+    ResourceTooLarge { what: String, limit_mib: u64 },
+    #[error("the server gave an id that is not a FHIR id: {id:?}")]
+    BadId { id: String },
     #[error(
         "{url} still refused after {attempts} attempts (HTTP {status}, Retry-After {retry_after})"
     )]
@@ -82,7 +88,11 @@ impl HasCode for FhirError {
                 ErrorCode::NonConformantResource
             }
             FhirError::PagingLoop { .. } => ErrorCode::PagingLoop,
-            FhirError::TooManyPages { .. } | FhirError::TooLarge { .. } => ErrorCode::LimitExceeded,
+            FhirError::TooManyPages { .. }
+            | FhirError::TooLarge { .. }
+            | FhirError::ResponseTooLarge { .. }
+            | FhirError::ResourceTooLarge { .. } => ErrorCode::LimitExceeded,
+            FhirError::BadId { .. } => ErrorCode::NonConformantResource,
             FhirError::RateLimited { .. } => ErrorCode::RateLimited,
             FhirError::UnsupportedVersion { .. } => ErrorCode::UnsupportedFhirVersion,
             FhirError::Setup(_) => ErrorCode::Internal,

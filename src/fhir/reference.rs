@@ -23,10 +23,9 @@ pub enum Belongs {
     Missing,
 }
 
-/// The element that names the patient for a resource type (R4 and STU3 agree).
-fn patient_element(v: &Value) -> Option<&Value> {
-    v.get("patient").or_else(|| v.get("subject"))
-}
+/// Elements that name the patient a resource is about (R4 and STU3 agree). Every
+/// one present must name this patient.
+const PATIENT_ELEMENTS: &[&str] = &["patient", "subject"];
 
 fn logical_id_of(reference: &str, base: &str) -> Option<String> {
     let rest = reference
@@ -51,14 +50,33 @@ impl PatientIdentity {
                 Belongs::Other(format!("Patient/{id}"))
             };
         }
-        let Some(r) = patient_element(resource) else {
-            return Belongs::Missing;
-        };
-        if let Some(reference) = r.get("reference").and_then(Value::as_str) {
-            return match logical_id_of(reference, &self.base) {
-                Some(id) if self.ids.contains(&id) => Belongs::Yes,
-                _ => Belongs::Other(reference.to_string()),
+        let mut named = false;
+        for element in PATIENT_ELEMENTS {
+            let Some(r) = resource.get(*element) else {
+                continue;
             };
+            match self.check_element(r) {
+                Belongs::Yes => named = true,
+                other @ Belongs::Other(_) => return other,
+                Belongs::Missing => {}
+            }
+        }
+        if named {
+            Belongs::Yes
+        } else {
+            Belongs::Missing
+        }
+    }
+
+    /// One Reference: its literal reference and its identifier, where both are
+    /// given, must both name this patient.
+    fn check_element(&self, r: &Value) -> Belongs {
+        let mut named = false;
+        if let Some(reference) = r.get("reference").and_then(Value::as_str) {
+            match logical_id_of(reference, &self.base) {
+                Some(id) if self.ids.contains(&id) => named = true,
+                _ => return Belongs::Other(reference.chars().take(200).collect()),
+            }
         }
         // A logical reference by NHS number.
         if let Some(ident) = r.get("identifier") {
@@ -67,13 +85,37 @@ impl PatientIdentity {
                 .get("value")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            return match (system, NhsNumber::parse(value)) {
-                (Some(NHS_NUMBER_SYSTEM), Ok(n)) if n == self.nhs => Belongs::Yes,
-                _ => Belongs::Other(format!("identifier {value}")),
-            };
+            match (system, NhsNumber::parse(value)) {
+                (Some(NHS_NUMBER_SYSTEM), Ok(n)) if n == self.nhs => named = true,
+                _ => {
+                    return Belongs::Other(format!(
+                        "identifier {}",
+                        value.chars().take(40).collect::<String>()
+                    ));
+                }
+            }
         }
-        Belongs::Missing
+        if named {
+            Belongs::Yes
+        } else {
+            Belongs::Missing
+        }
     }
+}
+
+/// A medicine reference as this server's `Medication/{id}`, or `None` when it
+/// points at another server (never resolved against this one) or is not a
+/// plain Medication reference.
+pub fn local_medication_ref(reference: &str, base: &str) -> Option<String> {
+    let rest = if reference.contains("://") {
+        reference
+            .strip_prefix(base.trim_end_matches('/'))?
+            .strip_prefix('/')?
+    } else {
+        reference
+    };
+    let id = rest.strip_prefix("Medication/")?;
+    crate::fhir::client::valid_id(id).then(|| format!("Medication/{id}"))
 }
 
 /// True when a Patient resource carries exactly this NHS number.
@@ -140,6 +182,43 @@ mod tests {
             who().check(&json!({"subject": {"display": "Ives DUMMETT"}})),
             Belongs::Missing
         );
+    }
+
+    #[test]
+    fn every_element_naming_a_patient_must_agree_and_a_reference_never_beats_its_identifier() {
+        let nhs = |v: &str| json!({"system": NHS_NUMBER_SYSTEM, "value": v});
+        for bad in [
+            json!({"patient": {"reference": "Patient/p1"}, "subject": {"reference": "Patient/p2"}}),
+            json!({"subject": {"reference": "Patient/p1", "identifier": nhs("9434765919")}}),
+            json!({"subject": {"reference": "Patient/p2", "identifier": nhs("9990040109")}}),
+            json!({"subject": {"reference": "https://other.example/fhir/Patient/p1"}}),
+        ] {
+            assert!(matches!(who().check(&bad), Belongs::Other(_)), "{bad}");
+        }
+        let good = json!({"patient": {"reference": "Patient/p1"}, "subject": {"reference": "Patient/p1", "identifier": nhs("9990040109")}});
+        assert_eq!(who().check(&good), Belongs::Yes);
+    }
+
+    #[test]
+    fn a_medicine_on_another_server_is_never_read_from_this_one() {
+        let base = "https://h.example/fhir";
+        assert_eq!(
+            local_medication_ref("Medication/m1", base).as_deref(),
+            Some("Medication/m1")
+        );
+        assert_eq!(
+            local_medication_ref("https://h.example/fhir/Medication/m1", base).as_deref(),
+            Some("Medication/m1")
+        );
+        assert_eq!(
+            local_medication_ref("https://evil.example/fhir/Medication/m1", base),
+            None
+        );
+        assert_eq!(
+            local_medication_ref("https://h.example/fhirx/Medication/m1", base),
+            None
+        );
+        assert_eq!(local_medication_ref("Medication/../../Patient", base), None);
     }
 
     #[test]

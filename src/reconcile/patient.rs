@@ -83,6 +83,9 @@ fn joined(v: Option<&Value>) -> Option<String> {
 
 fn record(p: &Value, id: &str, source_id: &str, sources: &Sources) -> Record {
     let name = official_name(p);
+    // Identity fields show invisible and direction-changing characters, so a name
+    // cannot display as another.
+    let visible = |s: String| crate::display::terminal_safe(&s);
     Record {
         source: sources.name(source_id),
         source_id: source_id.to_string(),
@@ -97,11 +100,17 @@ fn record(p: &Value, id: &str, source_id: &str, sources: &Sources) -> Record {
         family: name
             .and_then(|n| n.get("family"))
             .and_then(Value::as_str)
-            .map(|f| f.trim().to_uppercase()),
-        given: name.and_then(|n| joined(n.get("given"))),
-        title: name.and_then(|n| joined(n.get("prefix"))),
-        birth_date: p.get("birthDate").and_then(Value::as_str).map(String::from),
-        gender: p.get("gender").and_then(Value::as_str).map(String::from),
+            .map(|f| visible(f.trim().to_uppercase())),
+        given: name.and_then(|n| joined(n.get("given"))).map(visible),
+        title: name.and_then(|n| joined(n.get("prefix"))).map(visible),
+        birth_date: p
+            .get("birthDate")
+            .and_then(Value::as_str)
+            .map(|s| visible(s.to_string())),
+        gender: p
+            .get("gender")
+            .and_then(Value::as_str)
+            .map(|s| visible(s.to_string())),
     }
 }
 

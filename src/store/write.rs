@@ -10,6 +10,7 @@ use super::{DERIVE_VERSION, Store, StoreError};
 use crate::config::EndpointKind;
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::FhirVersion;
+use crate::fhir::reference::local_medication_ref;
 use crate::timeline::{DerivedEvent, derive_event, medication_info};
 
 pub type RunId = i64;
@@ -552,23 +553,38 @@ impl Store {
         tx.execute("DELETE FROM medication", [])?;
         let mut n = 0;
         {
-            let mut st =
-                tx.prepare("SELECT run_id, resource_type, id, fhir_version, json FROM resource")?;
+            let mut st = tx.prepare(
+                "SELECT r.run_id, r.resource_type, r.id, r.fhir_version, r.json, s.base_url
+                 FROM resource r JOIN sync_run s USING (run_id)",
+            )?;
             let mut rows = st.query([])?;
             while let Some(row) = rows.next()? {
-                let (run, ty, id, version, json): (RunId, String, String, String, String) = (
+                let (run, ty, id, version, json, base): (
+                    RunId,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                ) = (
                     row.get(0)?,
                     row.get(1)?,
                     row.get(2)?,
                     row.get(3)?,
                     row.get(4)?,
+                    row.get(5)?,
                 );
                 let value: Value = serde_json::from_str(&json)?;
                 let version = FhirVersion::parse(&version).unwrap_or(FhirVersion::R4);
                 if ty == "Medication" {
                     insert_medication(&tx, run, &id, &value)?;
                 }
-                if let Some(e) = derive_event(&value, version) {
+                if let Some(mut e) = derive_event(&value, version) {
+                    // As at sync time: a medicine on another server is not resolved against this one.
+                    e.medication_ref = e
+                        .medication_ref
+                        .as_deref()
+                        .and_then(|r| local_medication_ref(r, &base));
                     insert_event(&tx, run, &ty, &id, &e)?;
                     n += 1;
                 }

@@ -16,7 +16,9 @@ use crate::config::{Endpoint, FhirVersionSetting};
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::bundle::SearchMode;
 use crate::fhir::capability::Capabilities;
-use crate::fhir::reference::{Belongs, PatientIdentity, patient_has_nhs_number};
+use crate::fhir::reference::{
+    Belongs, PatientIdentity, local_medication_ref, patient_has_nhs_number,
+};
 use crate::fhir::{FhirClient, FhirError, FhirVersion};
 use crate::nhs_number::{NHS_NUMBER_SYSTEM, NhsNumber};
 use crate::store::{
@@ -479,9 +481,21 @@ impl Searches {
         } else {
             Provenance::Match
         };
-        let stored = StoredResource::new(v, raw, self.version, fetched_at, provenance, fallback);
-        if let Some(r) = stored.event.as_ref().and_then(|e| e.medication_ref.clone()) {
-            found.medication_refs.insert(r);
+        let mut stored =
+            StoredResource::new(v, raw, self.version, fetched_at, provenance, fallback);
+        if let Some(event) = stored.event.as_mut()
+            && let Some(r) = event.medication_ref.take()
+        {
+            match local_medication_ref(&r, self.client.base()) {
+                Some(local) => {
+                    found.medication_refs.insert(local.clone());
+                    event.medication_ref = Some(local);
+                }
+                None => found.warnings.push(format!(
+                    "{rtype}/{rid} names a medicine elsewhere ({}); it was not read from this server",
+                    r.chars().take(120).collect::<String>()
+                )),
+            }
         }
         *found
             .counts

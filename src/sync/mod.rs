@@ -124,6 +124,8 @@ impl SyncReport {
 pub enum SyncError {
     #[error("no endpoints are configured")]
     NoEndpoints,
+    #[error("a sync into this cache is already running in this program; wait for it to finish")]
+    AlreadyRunning,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -132,6 +134,7 @@ impl HasCode for SyncError {
     fn code(&self) -> ErrorCode {
         match self {
             SyncError::NoEndpoints => ErrorCode::ConfigInvalid,
+            SyncError::AlreadyRunning => ErrorCode::CacheLocked,
             SyncError::Store(e) => e.code(),
         }
     }
@@ -139,6 +142,35 @@ impl HasCode for SyncError {
 
 pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Caches being synced by this process (the file lock covers other processes).
+static SYNCING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Marks a cache as being synced by this process until dropped.
+struct Running(std::path::PathBuf);
+
+impl Running {
+    fn start(dir: &Path) -> Result<Running, SyncError> {
+        let mut now = SYNCING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let dir = dir.to_path_buf();
+        if now.contains(&dir) {
+            return Err(SyncError::AlreadyRunning);
+        }
+        now.push(dir.clone());
+        Ok(Running(dir))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut now = SYNCING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        now.retain(|d| d != &self.0);
+    }
 }
 
 /// Pulls the patient's record from every endpoint concurrently into the cache in `data_dir`.
@@ -151,6 +183,7 @@ pub async fn sync_patient(
     if endpoints.is_empty() {
         return Err(SyncError::NoEndpoints);
     }
+    let _running = Running::start(data_dir)?;
     let _lock = SyncLock::acquire(data_dir)?;
     let (writer, thread) = writer::spawn(data_dir, now_rfc3339())?;
     let tasks: Vec<_> = endpoints

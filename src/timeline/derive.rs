@@ -153,13 +153,14 @@ fn medication_of(r: &Value) -> (Option<String>, Vec<Code>, Option<String>) {
         }
         return (display, Vec::new(), None);
     }
-    // Relative, absolute or versioned reference: keep `Medication/{id}` for resolution.
+    // Relative, absolute or versioned reference, kept as written (less any version):
+    // whether an absolute one is this server's is decided where the base is known.
     let tail = target.split("/_history/").next().unwrap_or(target);
     let mut segs = tail.rsplit('/');
     let id = segs.next();
     let ty = segs.next();
     let med_ref = match (ty, id) {
-        (Some("Medication"), Some(id)) if !id.is_empty() => Some(format!("Medication/{id}")),
+        (Some("Medication"), Some(id)) if !id.is_empty() => Some(tail.to_string()),
         _ => None,
     };
     (display, Vec::new(), med_ref)
@@ -751,7 +752,11 @@ mod tests {
             "medicationReference": {"reference": "http://x/fhir/Medication/m1/_history/2", "display": "As displayed"}}),
         );
         assert_eq!(e.title.as_deref(), Some("As displayed"));
-        assert_eq!(e.medication_ref.as_deref(), Some("Medication/m1"));
+        assert_eq!(
+            e.medication_ref.as_deref(),
+            Some("http://x/fhir/Medication/m1"),
+            "kept as written: only the sync knows whether x is this server"
+        );
         let e = ev(
             json!({"resourceType": "MedicationStatement", "status": "active",
             "contained": [{"resourceType": "Medication", "id": "x", "code": {"coding": [{"display": "Contained name"}]}}],

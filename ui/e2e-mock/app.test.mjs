@@ -34,11 +34,15 @@ after(async () => {
 });
 
 /**
- * A fresh page with the IPC mock for `scenario` (`ok`, `stale`, `offline`).
- * Page errors and CSP violations are collected and fail the test in `done`.
+ * A fresh page with the IPC mock for `scenario` (`ok`, `stale`, `offline`, `suspect`).
+ * `cache` is what the first open reads (`ok` an hour old by default; `empty` for a
+ * patient never synced). Page errors and CSP violations fail the test in `done`.
  */
-async function openPage(scenario = "ok", { hash = "", axe = false, width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: "en-US", timezoneId: "Europe/London" });
+async function openPage(
+  scenario = "ok",
+  { hash = "", axe = false, width = 1280, height = 800, scale = 1, cache = "ok", syncDelay = 15, demo = false } = {},
+) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, locale: "en-US", timezoneId: "Europe/London" });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
@@ -48,13 +52,16 @@ async function openPage(scenario = "ok", { hash = "", axe = false, width = 1280,
   const now = Date.now();
   await page.addInitScript(installMockIpc, {
     scenario,
+    demo,
     nhs: fx.NHS,
-    cacheView: fx.patientView("ok", now - 3600_000),
+    cacheView: fx.patientView(cache, now - 3600_000),
     view: fx.patientView(scenario, now),
     syncMessages: fx.syncMessages(scenario),
-    syncDelay: 15,
+    syncDelay,
     discharge: fx.discharge,
+    letter: fx.letter,
     endpoints: fx.endpoints,
+    endpointDefaults: fx.endpointDefaults,
     connectionOk: fx.connectionOk,
     patientSearch: fx.patientSearch,
   });
@@ -63,6 +70,7 @@ async function openPage(scenario = "ok", { hash = "", axe = false, width = 1280,
   return {
     page,
     async shot(name) {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await page.screenshot({ path: resolve(OUT, `${name}.png`) });
     },
     async done() {
@@ -76,19 +84,89 @@ async function openPatient(page) {
   await page.getByTestId("nhs-input").fill("999 000 0018");
   await page.getByTestId("nhs-submit").click();
   await page.getByTestId("banner").waitFor();
-  // Sync finished: the button is enabled again.
-  await page.waitForFunction(() => {
+  await syncDone(page);
+}
+
+/** Sync finished: the button is enabled again. */
+const syncDone = (page) =>
+  page.waitForFunction(() => {
     const b = document.querySelector('[data-testid="sync-button"]');
     return b && !b.disabled;
   });
+
+async function showTimeline(page) {
+  await page.getByTestId("tab-timeline").click();
+  await page.getByTestId("timeline-row").first().waitFor();
 }
 
 const rowAttrs = (page, attr) =>
   page.$$eval(`[data-testid="timeline-row"]`, (rows, a) => rows.map((r) => r.getAttribute(a)), attr);
 
+/** Every row's attribute, scrolling through the whole (virtualised) list. */
+const allRowAttrs = (page, attr) =>
+  page.evaluate(async (a) => {
+    const list = document.querySelector('[data-testid="timeline"]');
+    const seen = new Map();
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    list.scrollTop = 0;
+    await frame();
+    for (;;) {
+      for (const r of document.querySelectorAll('[data-testid="timeline-row"]')) seen.set(r.dataset.resourceId + r.dataset.sourceId, r.getAttribute(a));
+      if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) break;
+      list.scrollTop += Math.max(40, list.clientHeight - 40);
+      await frame();
+    }
+    list.scrollTop = 0;
+    return [...seen.values()];
+  }, attr);
+
 /** Widths of a row's title text box and the row itself. */
 const titleWidth = (page) =>
   page.$eval('[data-testid="timeline-row"] .row__title', (el) => ({ title: el.getBoundingClientRect().width, row: el.parentElement.getBoundingClientRect().width }));
+
+/** Timeline rows wholly visible in the window without scrolling (and that carry a date). */
+const fullyVisibleRows = (page) =>
+  page.evaluate(() => {
+    const list = document.querySelector('[data-testid="timeline"]').getBoundingClientRect();
+    const bottom = Math.min(list.bottom, window.innerHeight);
+    return [...document.querySelectorAll('[data-testid="timeline-row"]')].filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.height > 0 && b.top >= list.top - 0.5 && b.bottom <= bottom + 0.5 && !/^Not known/.test(r.querySelector(".row__date").textContent);
+    }).length;
+  });
+
+/** Box of a test id (or null when absent/hidden). */
+const box = (page, testid) => page.getByTestId(testid).first().boundingBox();
+
+/** Pairs of the given elements whose boxes overlap, and elements cut off by the window. */
+const layoutProblems = (page, selectors) =>
+  page.evaluate((sels) => {
+    const out = [];
+    const els = sels.flatMap((s) => [...document.querySelectorAll(s)].map((el) => [s, el]));
+    const rects = els.map(([s, el]) => [s, el.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+    for (let i = 0; i < rects.length; i++) {
+      const [s, r] = rects[i];
+      if (r.right > document.documentElement.clientWidth + 1 || r.left < -1) out.push(`${s} cut off horizontally (${Math.round(r.left)}–${Math.round(r.right)})`);
+      for (let j = i + 1; j < rects.length; j++) {
+        const [t, q] = rects[j];
+        const ox = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+        const oy = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+        if (ox > 1 && oy > 1) out.push(`${s} overlaps ${t}`);
+      }
+    }
+    if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1) out.push(`page scrolls sideways (${document.documentElement.scrollWidth} > ${document.documentElement.clientWidth})`);
+    return out;
+  }, selectors);
+
+/** axe-core on the whole page: no serious or critical violations. */
+async function axeCheck(page, what) {
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ["violations"] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
+}
 
 describe("Crossview UI with mocked IPC", () => {
   it("shows the lookup validation error", async () => {
@@ -107,43 +185,102 @@ describe("Crossview UI with mocked IPC", () => {
     await t.done();
   });
 
-  it("opens a patient: banner, rows from every source, readable titles, compact sources panel", async () => {
+  it("opens a patient on the summary first: flags at the top, allergies, medicines; a flag shows its entries", async () => {
     const t = await openPage();
     const { page } = t;
     await openPatient(page);
-    assert.match(await page.getByTestId("banner").innerText(), /ASHWORTH, Ada/);
-    const sources = new Set(await rowAttrs(page, "data-source"));
-    assert.deepEqual([...sources].sort(), ["Meadow Lane Surgery", "Northgate Mental Health Trust", "Northshire Adult Social Care", "Riverside University Hospitals"]);
-    assert.equal((await rowAttrs(page, "data-source")).length, fx.events.length);
+    const banner = await page.getByTestId("banner").innerText();
+    assert.match(banner, /ASHWORTH, Ada \(Mrs\)/);
+    assert.match(banner, /Born\s*02-Mar-1948 \(\d+y\)/);
+    assert.match(banner, /NHS No\.\s*999 000 0018/);
+    assert.match(await page.getByTestId("banner-allergies").innerText(), /Penicillin HIGH CRITICALITY: Anaphylaxis \(Meadow Lane Surgery\)/);
+    assert.match(await page.getByTestId("banner-warnings").innerText(), /WARNING Date of birth differs: 02-Mar-1948 at Meadow Lane Surgery; 03-Mar-1948 at Northgate Mental Health Trust/);
+    // The lookup is folded into the header.
+    assert.equal(await page.locator("header [data-testid=nhs-input]").inputValue(), "999 000 0018");
     const calls = await page.evaluate(() => window.__mock.calls.map((c) => c.cmd));
     assert.ok(calls.indexOf("open_patient") < calls.indexOf("sync_patient"), "cache first, then sync");
-    // The title gets the room (not "F…").
-    const w = await titleWidth(page);
-    assert.ok(w.title > 180, `title column ${w.title}px of ${w.row}px`);
-    // Sources panel: compact, no per-type or zero counts.
-    const panel = await page.locator(".sources").innerText();
-    assert.match(panel, /Riverside University Hospitals/);
-    assert.match(panel, /OK/);
-    assert.match(panel, /Updated \d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d/);
-    assert.match(panel, /19 resources/);
-    assert.doesNotMatch(panel, /MedicationStatement|: 0\b/);
-    await t.shot("02-timeline-all-sources");
+
+    assert.equal(await page.getByTestId("tab-summary").getAttribute("aria-selected"), "true");
+    assert.ok(await page.getByTestId("summary").isVisible());
+    assert.ok(!(await page.getByTestId("timeline").isVisible()), "the timeline is one click away");
+    const flags = page.getByTestId("summary-flag");
+    assert.deepEqual(await flags.evaluateAll((fs) => fs.map((f) => [f.dataset.kind, f.dataset.severity])), [
+      ["allergy-to-ingredient", "warning"],
+      ["stopped-elsewhere", "warning"],
+      ["demographics-differ", "caution"],
+    ]);
+    assert.match(await flags.first().innerText(), /^WARNING Allergy to an ingredient Co-amoxiclav/);
+    assert.match(await flags.nth(2).innerText(), /^CAUTION/);
+    // Flags come first, above the groups.
+    const f0 = await flags.first().boundingBox();
+    const g0 = await page.getByTestId("allergy-group").first().boundingBox();
+    assert.ok(f0.y < g0.y);
+    assert.equal(await page.getByTestId("allergy-group").count(), 2);
+    assert.match(await page.getByTestId("allergy-group").first().innerText(), /HIGH CRITICALITY/);
+    assert.equal(await page.getByTestId("medicine-group").count(), 7);
+    assert.match(await page.getByTestId("do-not-give").innerText(), /Ibuprofen 400mg tablets/);
+    assert.match(await page.getByTestId("recently-stopped").innerText(), /Recently stopped or changed \(last 90 days\)/);
+    await t.shot("02-summary");
+
+    await flags.first().getByTestId("flag-show-entries").click();
+    const refs = flags.first().getByTestId("flag-ref");
+    assert.equal(await refs.count(), 2);
+    const hl = page.locator('[data-testid="summary-entry"][data-highlighted="true"]');
+    assert.deepEqual(await hl.evaluateAll((es) => es.map((e) => e.dataset.resourceId)), ["al-1", "mr-4"]);
+    await t.shot("02b-summary-flag-entries");
+    // An entry opens in the timeline's detail panel.
+    await refs.nth(1).getByTestId("flag-ref-open").click();
+    assert.equal(await page.getByTestId("tab-timeline").getAttribute("aria-selected"), "true");
+    assert.match(await page.getByTestId("detail-panel").innerText(), /Co-amoxiclav 500mg\/125mg tablets/);
     await t.done();
   });
 
-  it("wide window: single-line rows, title column flexible, source badge shrinks", async () => {
+  it("the timeline, one click away: rows from every source, readable titles, compact sources panel", async () => {
+    const t = await openPage();
+    const { page } = t;
+    await openPatient(page);
+    await showTimeline(page);
+    const sources = new Set(await allRowAttrs(page, "data-source"));
+    assert.deepEqual([...sources].sort(), ["Meadow Lane Surgery", "Northgate Mental Health Trust", "Northshire Adult Social Care", "Riverside University Hospitals"]);
+    assert.equal((await allRowAttrs(page, "data-resource-id")).length, fx.events.length);
+    // The title gets the room (not "F…").
+    const w = await titleWidth(page);
+    assert.ok(w.title > 180, `title column ${w.title}px of ${w.row}px`);
+    // A stopped medicine says so on its row.
+    const stopped = page.locator('[data-testid="timeline-row"][data-resource-id="mr-3"]');
+    assert.match(await stopped.innerText(), /STOPPED/);
+    // Sources panel: compact, no per-type or zero counts.
+    const panel = await page.locator(".sources").innerText();
+    assert.match(panel, /Riverside University Hospitals/);
+    assert.match(panel, /Up to date/);
+    assert.match(panel, /Updated \d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d/);
+    assert.match(panel, /24 resources/);
+    assert.doesNotMatch(panel, /MedicationStatement:|: 0\b/);
+    // The sources column folds away.
+    await page.getByTestId("sources-toggle").click();
+    assert.ok(!(await page.locator(".sources").isVisible()));
+    const wide = await titleWidth(page);
+    assert.ok(wide.row > w.row, "the list takes the room");
+    await page.getByTestId("sources-toggle").click();
+    await t.shot("03-timeline-all-sources");
+    await t.done();
+  });
+
+  it("wide window: single-line rows, title column flexible, source badge inside the row", async () => {
     const t = await openPage("ok", { width: 1720, height: 900 });
     const { page } = t;
     await openPatient(page);
+    await showTimeline(page);
+    await page.getByTestId("sources-toggle").click();
     const layout = await page.$eval('[data-testid="timeline-row"]', (r) => {
-      const box = (sel) => r.querySelector(sel).getBoundingClientRect();
-      return { row: r.getBoundingClientRect(), title: box(".row__title"), source: box(".badge--source"), date: box(".row__date") };
+      const b = (sel) => r.querySelector(sel).getBoundingClientRect();
+      return { row: r.getBoundingClientRect(), title: b(".row__title"), source: b(".badge--source"), date: b(".row__date") };
     });
-    assert.equal(layout.row.height, 44);
+    assert.equal(layout.row.height, 40);
     assert.equal(Math.round(layout.title.top), Math.round(layout.date.top), "one line");
     assert.ok(layout.title.width > 250, `title ${layout.title.width}px`);
     assert.ok(layout.source.right <= layout.row.right, "source badge inside the row");
-    await t.shot("02b-timeline-wide");
+    await t.shot("03b-timeline-wide");
     await t.done();
   });
 
@@ -151,17 +288,19 @@ describe("Crossview UI with mocked IPC", () => {
     const t = await openPage();
     const { page } = t;
     await openPatient(page);
+    await showTimeline(page);
     await page.getByTestId("filter-kind-discharge").click();
     const kinds = await rowAttrs(page, "data-kind");
     assert.equal(kinds.length, 3);
     assert.ok(kinds.every((k) => k === "discharge"));
+    await page.getByTestId("filter-dates").locator("summary").click();
     assert.equal(await page.getByTestId("date-from").getAttribute("type"), "text");
     await page.getByTestId("date-from").fill("01-Aug-2026");
     assert.equal((await rowAttrs(page, "data-kind")).length, 2);
     await page.getByTestId("date-to").fill("31/02/2026");
     await page.getByTestId("date-to").press("Tab");
     assert.match(await page.getByTestId("date-error").innerText(), /To date: Enter a real date, e\.g\. 01-Jan-2024/);
-    await t.shot("03-discharges-date-error");
+    await t.shot("04-discharges-date-error");
     await page.getByTestId("date-to").fill("2026-10-10");
     await page.getByTestId("date-to").press("Enter");
     assert.equal(await page.getByTestId("date-to").inputValue(), "10-Oct-2026");
@@ -169,49 +308,122 @@ describe("Crossview UI with mocked IPC", () => {
     assert.equal((await rowAttrs(page, "data-kind")).length, 0);
     await page.getByTestId("date-from").fill("");
     assert.deepEqual(await rowAttrs(page, "data-resource-id"), ["dis-2"]);
+    // Esc closes the drop-down and returns to its toggle.
+    await page.keyboard.press("Escape");
+    assert.equal(await page.getByTestId("filter-dates").getAttribute("open"), null);
+    assert.match(await page.getByTestId("filter-dates").innerText(), /Dates \(any to 10-Oct-2026\)/);
     await t.done();
   });
 
-  it("opens the discharge reader; medications listed once as name, dose, status", async () => {
+  it("discharge reader: changes panel at the top, narrative before sections, stopped medicines apart; Esc returns to the row", async () => {
     const t = await openPage();
     const { page } = t;
     await openPatient(page);
+    await showTimeline(page);
     await page.getByTestId("filter-kind-discharge").click();
-    await page.getByTestId("timeline-row").first().click();
+    await page.locator('[data-testid="timeline-row"][data-resource-id="dis-1"]').click();
+    assert.equal(await page.getByTestId("open-discharge").innerText(), "Read discharge summary");
     await page.getByTestId("open-discharge").click();
     const reader = page.getByTestId("discharge-reader");
     await page.getByTestId("discharge-section").first().waitFor();
-    assert.equal(await page.getByTestId("discharge-section").count(), 3);
+    assert.equal(await page.getByTestId("discharge-section").count(), 4);
+    // Changes panel first, then the narrative, then the sections.
+    const changes = page.getByTestId("medication-changes");
+    const ys = [
+      (await changes.boundingBox()).y,
+      (await page.getByTestId("discharge-narrative").boundingBox()).y,
+      (await page.getByTestId("discharge-section").first().boundingBox()).y,
+    ];
+    assert.deepEqual(ys.slice().sort((a, b) => a - b), ys);
+    assert.match(await page.getByTestId("changes-basis").innerText(), /Compared with the GP list from Meadow Lane Surgery\./);
+    assert.match(await page.getByTestId("changes-started").innerText(), /STARTED[\s\S]*Apixaban 5mg tablets/);
+    assert.match(await page.getByTestId("changes-stopped").innerText(), /Amlodipine 5mg tablets — Reason Low blood pressure on admission/);
+    assert.match(await page.getByTestId("changes-not-mentioned").innerText(), /Sertraline 50mg tablets/);
+    // A stopped medicine is never under the plain heading.
+    const take = await page.getByTestId("meds-take").innerText();
+    assert.match(take, /^Medications on discharge/);
+    assert.doesNotMatch(take, /Amlodipine/);
+    assert.match(await page.getByTestId("meds-stopped").innerText(), /STOPPED\s*Amlodipine 5mg tablets/);
     const meds = page.getByTestId("discharge-medication");
-    assert.equal(await meds.count(), 3);
+    assert.equal(await meds.count(), 4);
     assert.equal(await meds.first().locator("strong").innerText(), "Apixaban 5mg tablets");
-    assert.match(await meds.first().innerText(), /One tablet twice a day/);
-    const text = await reader.innerText();
-    assert.doesNotMatch(text, /Intent order|Category Discharge/);
-    // Narrow middle column: the title still has the room (two-line rows).
-    const w = await titleWidth(page);
-    assert.ok(w.row < 500, `middle column is narrow (${w.row}px)`);
-    assert.ok(w.title > 180, `title column ${w.title}px of ${w.row}px`);
-    const h = await page.$eval('[data-testid="timeline-row"]', (r) => r.getBoundingClientRect().height);
-    assert.equal(h, 44);
-    await t.shot("04-discharge-reader");
+    assert.doesNotMatch(await reader.innerText(), /Intent order|Category Discharge/);
+    // Removed content is visibly marked.
+    const removed = page.locator('[data-testid="discharge-narrative"] .removed').first();
+    assert.equal(await removed.innerText(), "[image removed]");
+    const style = await removed.evaluate((el) => getComputedStyle(el).borderTopStyle);
+    assert.equal(style, "dashed");
+    assert.equal(await page.getByTestId("section-empty").innerText(), "Section empty: None performed");
+    await t.shot("05-discharge-reader");
+
+    // Links in a narrative never navigate: '#nhs=…' does nothing, '#plan' stays in its narrative.
+    const url = page.url();
+    await page.getByTestId("discharge-narrative").getByText("open", { exact: true }).click();
+    await page.getByTestId("discharge-narrative").getByText("the plan").click();
+    assert.equal(page.url(), url);
+    assert.equal(await page.evaluate(() => location.hash), "");
+    const opens = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd === "open_patient").map((c) => c.args.nhs));
+    assert.ok(opens.every((n) => n === fx.NHS));
+
+    // Esc closes the reader; focus returns to the row that opened it.
+    await page.keyboard.press("Escape");
+    assert.equal(await reader.count(), 0);
+    const focus = await page.evaluate(() => {
+      const a = document.activeElement;
+      const row = document.getElementById(a.getAttribute("aria-activedescendant"));
+      return { list: a.dataset.testid, row: row?.dataset.resourceId };
+    });
+    assert.deepEqual(focus, { list: "timeline", row: "dis-1" });
     await t.done();
   });
 
-  it("a failed sync shows the stale source with its data 'as of'", async () => {
+  it("a letter opens as a letter, with its superseded banner at the top", async () => {
+    const t = await openPage();
+    const { page } = t;
+    await openPatient(page);
+    await showTimeline(page);
+    await page.locator('[data-testid="timeline-row"][data-resource-id="doc-n1"]').click();
+    assert.equal(await page.getByTestId("open-discharge").innerText(), "Read letter");
+    await page.getByTestId("open-discharge").click();
+    await page.getByTestId("superseded").waitFor();
+    assert.match(await page.getByTestId("superseded").innerText(), /Superseded — replaced by Memory clinic letter \(corrected\)/);
+    assert.equal(await page.getByTestId("medication-changes").count(), 0);
+    await t.shot("05b-letter-superseded");
+    await t.done();
+  });
+
+  it("a failed sync: the source says 'as of', its rows carry 'as of', allergies say INCOMPLETE with the gap", async () => {
     const t = await openPage("stale");
     const { page } = t;
     await openPatient(page);
+    const a = await page.getByTestId("banner-allergies").innerText();
+    assert.match(a, /INCOMPLETE/);
+    assert.match(a, /Not known from Meadow Lane Surgery: its last sync failed \(EndpointUnreachable\)/);
+    assert.doesNotMatch(a, /No known allergies|Allergies not recorded/);
+    assert.match(await page.getByTestId("allergy-gaps").innerText(), /Not known from Meadow Lane Surgery/);
     const stale = page.locator('[data-testid="source-status"][data-stale="true"]');
     assert.equal(await stale.count(), 1);
     assert.equal(await stale.getAttribute("data-source"), "Meadow Lane Surgery");
     const text = await stale.innerText();
-    assert.match(text, /Failed \(EndpointUnreachable\)/);
+    assert.match(text, /Failed/);
     assert.match(text, /Showing data as of \d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d \(3 h old\)/);
-    assert.match(text, /Could not connect to gp\.meadowlane\.example\.nhs\.uk/);
+    assert.match(text, /Meadow Lane Surgery could not be reached\./);
+    // The technical detail is one click away.
+    await stale.locator("summary", { hasText: "Technical detail" }).click();
+    assert.match(await stale.innerText(), /EndpointUnreachable: Could not connect to gp\.meadowlane\.example\.nhs\.uk/);
     assert.match(await page.getByTestId("sync-progress").innerText(), /3 sources OK, 1 failed/);
     assert.equal(await page.getByTestId("offline-banner").count(), 0);
-    await t.shot("05-one-source-stale");
+    await t.shot("06-one-source-stale-summary");
+    await showTimeline(page);
+    const marks = await page.$$eval('[data-testid="timeline-row"][data-stale="true"]', (rs) => rs.map((r) => [r.dataset.sourceId, r.querySelector('[data-testid="stale-mark"]')?.textContent]));
+    assert.ok(marks.length > 0);
+    for (const [src, mark] of marks) {
+      assert.equal(src, "meadow-lane");
+      assert.match(mark, /as of \d\d:\d\d/);
+    }
+    await page.locator('[data-testid="timeline-row"][data-stale="true"]').first().click();
+    assert.match(await page.getByTestId("detail-stale").innerText(), /data from Meadow Lane Surgery as of .* \(its latest sync failed\): this entry may be out of date/);
+    await t.shot("06b-one-source-stale-timeline");
     await t.done();
   });
 
@@ -221,8 +433,46 @@ describe("Crossview UI with mocked IPC", () => {
     await openPatient(page);
     assert.match(await page.getByTestId("offline-banner").innerText(), /Offline: no source could be reached\..*Showing cached data from/);
     assert.equal(await page.locator('[data-testid="source-status"][data-stale="true"]').count(), 4);
-    assert.equal((await rowAttrs(page, "data-source")).length, fx.events.length);
-    await t.shot("06-offline");
+    await showTimeline(page);
+    assert.equal((await allRowAttrs(page, "data-resource-id")).length, fx.events.length);
+    await t.shot("07-offline");
+    await t.done();
+  });
+
+  it("the first sync with nothing cached: the banner says it is loading and from which sources", async () => {
+    const t = await openPage("ok", { cache: "empty", syncDelay: 250, axe: true });
+    const { page } = t;
+    await page.getByTestId("nhs-input").fill("999 000 0018");
+    await page.getByTestId("nhs-submit").click();
+    await page.getByTestId("banner-loading").waitFor();
+    const banner = await page.getByTestId("banner").innerText();
+    assert.match(banner, /Loading record…/);
+    assert.match(banner, /LOADING from Riverside University Hospitals, Meadow Lane Surgery, Northgate Mental Health Trust, Northshire Adult Social Care/);
+    assert.match(banner, /Not known yet — loading from/);
+    assert.doesNotMatch(banner, /Name not known|Allergies not recorded|No known allergies/);
+    assert.match(await page.getByTestId("summary-loading").innerText(), /Still loading from/);
+    assert.equal(await page.getByTestId("offline-banner").count(), 0);
+    await t.shot("08-first-sync-loading");
+    await axeCheck(page, "loading");
+    await page.getByTestId("tab-timeline").click();
+    assert.match(await page.getByTestId("timeline-empty").innerText(), /^Loading the record from /);
+    await syncDone(page);
+    assert.equal(await page.getByTestId("banner").getAttribute("data-loading"), "false");
+    assert.match(await page.getByTestId("banner").innerText(), /ASHWORTH, Ada/);
+    await t.done();
+  });
+
+  it("a suspect source: 'Accept the new data from …' after a confirmation", async () => {
+    const t = await openPage("suspect");
+    const { page } = t;
+    await openPatient(page);
+    const item = page.locator('[data-testid="source-status"][data-state="suspect"]');
+    assert.match(await item.innerText(), /Kept aside/);
+    await item.getByTestId("accept-suspect").click();
+    assert.match(await item.innerText(), /Entries disappeared\./);
+    await item.getByTestId("accept-suspect-confirm").click();
+    await page.waitForFunction(() => !!window.__mock.accepted);
+    assert.deepEqual(await page.evaluate(() => window.__mock.accepted), { nhs: fx.NHS, source: "northgate" });
     await t.done();
   });
 
@@ -237,6 +487,14 @@ describe("Crossview UI with mocked IPC", () => {
     assert.ok(mark > started - 60_000 && mark <= Date.now());
     const calls = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd !== "app_info").map((c) => c.cmd));
     assert.deepEqual(calls.slice(0, 2), ["open_patient", "sync_patient"]);
+    // The fragment is read once: changing it later does not switch the patient.
+    await syncDone(page);
+    await page.evaluate(() => {
+      location.hash = "#nhs=9990000026";
+    });
+    await page.waitForTimeout(200);
+    const opened = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd === "open_patient").map((c) => c.args.nhs));
+    assert.ok(opened.every((n) => n === fx.NHS), JSON.stringify(opened));
     await t.done();
   });
 
@@ -258,9 +516,9 @@ describe("Crossview UI with mocked IPC", () => {
     const rows = await page.getByTestId("name-search-result").allInnerTexts();
     assert.equal(rows.length, 2);
     assert.match(rows[0].replace(/\s+/g, " "), /^ASHWORTH, Ada Born 02-Mar-1948 Gender Female NHS No\. 999 000 0018 \(sources: Meadow Lane Surgery, Riverside University Hospitals\)$/);
-    assert.match(await page.getByTestId("name-search-failure").innerText(), /Northgate Mental Health Trust: The server did not answer within 20 seconds \(EndpointTimeout\)/);
+    assert.match(await page.getByTestId("name-search-failure").innerText(), /Northgate Mental Health Trust did not answer in time\./);
     assert.match(await page.getByRole("status").filter({ hasText: "found" }).innerText(), /2 patients found/);
-    await t.shot("08-name-search");
+    await t.shot("09-name-search");
     await page.getByRole("button", { name: /ASHWORTH, Ada/ }).click();
     await page.getByTestId("banner").waitFor();
     assert.equal(await page.getByTestId("nhs-input").inputValue(), "999 000 0018");
@@ -273,13 +531,15 @@ describe("Crossview UI with mocked IPC", () => {
     await t.done();
   });
 
-  it("endpoints: add, test and save", async () => {
+  it("endpoints: add (the core's defaults), test and save", async () => {
     const t = await openPage();
     const { page } = t;
     await page.getByTestId("nav-endpoints").click();
     await page.getByTestId("endpoint-row").first().waitFor();
     assert.equal(await page.getByTestId("endpoint-row").count(), 4);
     await page.getByRole("button", { name: "Add endpoint" }).click();
+    assert.equal(await page.locator("#ep-timeout").inputValue(), "20");
+    assert.equal(await page.locator("#ep-page").inputValue(), "200");
     await page.locator("#ep-name").fill("Hilltop Hospice");
     await page.locator("#ep-url").fill("https://fhir.hilltop.example.org");
     await page.locator(".endpoint-form").getByRole("button", { name: "Test connection" }).click();
@@ -292,37 +552,141 @@ describe("Crossview UI with mocked IPC", () => {
     const saved = await page.evaluate(() => window.__mock.saved);
     assert.equal(saved.length, 5);
     assert.equal(saved[4].name, "Hilltop Hospice");
-    await t.shot("07-endpoints");
+    assert.equal(saved[4].id, null);
+    assert.deepEqual(saved.slice(0, 4).map((e) => e.id), ["riverside", "meadow-lane", "northgate", "northshire"]);
+    await t.shot("10-endpoints");
     await t.done();
   });
 
-  it("has no serious or critical axe violations (record + discharge reader + endpoints)", async () => {
+  it("endpoints in demo mode: read-only with a note", async () => {
+    const t = await openPage("ok", { demo: true });
+    const { page } = t;
+    await page.getByTestId("nav-endpoints").click();
+    await page.getByTestId("endpoint-row").first().waitFor();
+    assert.match(await page.getByTestId("endpoints-demo-note").innerText(), /Demo mode\./);
+    assert.equal(await page.getByRole("button", { name: "Add endpoint" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Save endpoints" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: /^Edit/ }).count(), 0);
+    await t.shot("10b-endpoints-demo");
+    await t.done();
+  });
+
+  for (const [width, height, minRows] of [
+    [1024, 768, 8],
+    [1366, 768, 12],
+  ]) {
+    it(`layout at ${width}×${height}: allergy line and at least ${minRows} dated rows visible without scrolling`, async () => {
+      const t = await openPage("stale", { width, height });
+      const { page } = t;
+      await openPatient(page);
+      await showTimeline(page);
+      await t.shot(`11-layout-${width}x${height}`);
+      const allergies = await box(page, "banner-allergies");
+      assert.ok(allergies && allergies.y >= 0 && allergies.y + allergies.height <= height, `allergy line visible: ${JSON.stringify(allergies)}`);
+      const rows = await fullyVisibleRows(page);
+      assert.ok(rows >= minRows, `${rows} rows fully visible at ${width}×${height}, want ${minRows}`);
+      const scrolls = await page.evaluate(() => {
+        const m = document.querySelector("main");
+        return m.scrollHeight > m.clientHeight + 1;
+      });
+      assert.equal(scrolls, false, "the page itself does not scroll");
+      assert.deepEqual(await layoutProblems(page, ["header", "[data-testid=banner]", ".toolbar", ".filters", "[data-testid=timeline]", ".side"]), []);
+      // Below ~1200 px the detail panel opens over the list; above it, beside it.
+      await page.locator('[data-testid="timeline-row"]').nth(2).click();
+      const list = await box(page, "timeline");
+      const detail = await box(page, "detail-panel");
+      const overlaps = detail.x < list.x + list.width - 1;
+      assert.equal(overlaps, width < 1200, `detail ${JSON.stringify(detail)} list ${JSON.stringify(list)}`);
+      if (width < 1200) {
+        await page.getByTestId("detail-close").click();
+        assert.equal(await page.getByTestId("detail-panel").isVisible(), false);
+      }
+      await page.locator('[data-testid="timeline-row"]').nth(2).click();
+      await t.shot(`11-layout-${width}x${height}-detail`);
+      await page.getByTestId("tab-summary").click();
+      await t.shot(`11-layout-${width}x${height}-summary`);
+      await t.done();
+    });
+  }
+
+  it("1920×1080 and 200 % zoom: nothing clipped or overlapping", async () => {
+    for (const [width, height, scale, name] of [
+      [1920, 1080, 1, "12-layout-1920x1080"],
+      [960, 540, 2, "12-layout-1920x1080-zoom200"],
+    ]) {
+      const t = await openPage("stale", { width, height, scale });
+      const { page } = t;
+      await openPatient(page);
+      assert.deepEqual(await layoutProblems(page, ["header", "[data-testid=banner]", ".toolbar", "[data-testid=summary]", ".side"]), [], name);
+      const parts = await layoutProblems(page, [".banner__name", ".banner__facts > div", "[data-testid=banner-allergies]", "[data-testid=banner-warnings]"]);
+      assert.deepEqual(parts, [], `${name}: banner parts`);
+      const headerParts = await layoutProblems(page, [".header__brand", ".lookup--compact", ".name-search__toggle", ".header__nav"]);
+      assert.deepEqual(headerParts, [], `${name}: header parts`);
+      await t.shot(`${name}-summary`);
+      await showTimeline(page);
+      await page.locator('[data-testid="timeline-row"]').first().click();
+      assert.deepEqual(await layoutProblems(page, ["header", "[data-testid=banner]", ".toolbar", ".filters", "[data-testid=timeline]"]), [], `${name} timeline`);
+      const filterParts = await layoutProblems(page, [".filters__search", ".filters__kinds", ".filters__dates", ".filters__sources", ".timeline__count"]);
+      assert.deepEqual(filterParts, [], `${name}: filter parts`);
+      await t.shot(name);
+      await t.done();
+    }
+  });
+
+  it("every control shows a visible focus indicator (checkboxes included)", async () => {
+    const t = await openPage("stale", { width: 1366, height: 768 });
+    const { page } = t;
+    await openPatient(page);
+    await showTimeline(page);
+    await page.getByTestId("filter-sources").locator("summary").click();
+    await page.getByTestId("search-input").focus();
+    const missing = [];
+    const seen = new Set();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press("Tab");
+      const r = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return null;
+        const s = getComputedStyle(el);
+        const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
+        const name = `${el.tagName.toLowerCase()}${el.type ? `[${el.type}]` : ""}${el.dataset.testid ? `#${el.dataset.testid}` : ""} ${(el.textContent || el.getAttribute("aria-label") || "").trim().slice(0, 30)}`;
+        return { ring, name };
+      });
+      if (!r) continue;
+      seen.add(r.name.split(" ")[0]);
+      if (!r.ring) missing.push(r.name);
+    }
+    assert.ok([...seen].some((n) => n.startsWith("input[checkbox]")), `checkboxes reached: ${[...seen]}`);
+    assert.deepEqual(missing, []);
+    await page.locator('input[type="checkbox"]').first().focus();
+    await t.shot("13-focus-checkbox");
+    await t.done();
+  });
+
+  it("has no serious or critical axe violations (summary, timeline + detail, reader, endpoints)", async () => {
     const t = await openPage("stale", { axe: true });
     const { page } = t;
-    const check = async (what) => {
-      const r = await page.evaluate(async () => {
-        const res = await window.axe.run(document, { resultTypes: ["violations"] });
-        return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
-      });
-      const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
-      assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
-    };
-    await check("lookup");
+    await axeCheck(page, "lookup");
     await page.getByTestId("name-search-toggle").click();
     await page.getByTestId("family-input").fill("Ashworth");
     await page.getByTestId("dob-input").fill("02-Mar-1948");
     await page.getByTestId("name-search-submit").click();
     await page.getByTestId("name-search-failure").waitFor();
-    await check("name search results");
+    await axeCheck(page, "name search results");
     await openPatient(page);
-    await page.getByTestId("timeline-row").first().click();
-    await check("record with detail panel");
+    await page.getByTestId("summary-flag").first().getByTestId("flag-show-entries").click();
+    await page.getByTestId("banner").getByRole("button", { name: /warnings/ }).count();
+    await axeCheck(page, "summary");
+    await showTimeline(page);
+    await page.locator('[data-testid="timeline-row"][data-resource-id="dis-1"]').click();
+    await page.getByTestId("filter-sources").locator("summary").click();
+    await axeCheck(page, "timeline with detail panel");
     await page.getByTestId("open-discharge").click();
     await page.getByTestId("discharge-section").first().waitFor();
-    await check("discharge reader");
+    await axeCheck(page, "discharge reader");
     await page.getByTestId("nav-endpoints").click();
     await page.getByTestId("endpoint-row").first().waitFor();
-    await check("endpoints");
+    await axeCheck(page, "endpoints");
     await t.done();
   });
 });

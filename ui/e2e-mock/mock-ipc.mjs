@@ -38,7 +38,7 @@ export function installMockIpc(data) {
       mock.calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
       switch (cmd) {
         case "app_info":
-          return { demo: false };
+          return { demo: !!data.demo };
         case "open_patient": {
           if (args.nhs !== data.nhs) return fail("Internal", "No such patient in the mock");
           mock.opens++;
@@ -66,13 +66,21 @@ export function installMockIpc(data) {
         case "resource_json":
           return JSON.stringify({ resourceType: args.resourceType, id: args.id }, null, 2);
         case "discharge":
-          return clone(data.discharge);
+          return clone(args.id === data.letter.resource_id ? data.letter : data.discharge);
+        case "accept_suspect":
+          mock.accepted = args;
+          return true;
+        case "purge_source":
+          return 0;
+        case "endpoint_defaults":
+          return clone(data.endpointDefaults);
         case "list_endpoints":
           return clone(data.endpoints);
         case "test_endpoint":
           await delay(30);
           return clone(data.connectionOk);
         case "save_endpoints":
+          if (data.demo) return fail("InvalidInput", "The demo's endpoints cannot be changed");
           mock.saved = clone(args.endpoints);
           return null;
         case "demo_set_online":

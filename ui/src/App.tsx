@@ -411,14 +411,14 @@ export function App() {
                 </div>
               </div>
               <div class={`workspace${sourcesOpen ? "" : " workspace--no-side"}`}>
-                <section id="side" class="side" aria-label="Sync and sources" hidden={!sourcesOpen}>
+                <section id="side" class="side" aria-label="Sync and sources" tabIndex={0} hidden={!sourcesOpen}>
                   <div class="side__block">
                     {syncing && <h2 class="panel-title">Syncing</h2>}
                     <SyncProgress items={progress} running={syncing} />
                   </div>
                   <SourcesPanel sources={patient.sources} now={now} onAccept={onAccept} onPurge={onPurge} />
                 </section>
-                <div role="tabpanel" id="panel-summary" aria-labelledby="tab-summary" class="tabpanel tabpanel--summary" hidden={tab !== "summary"}>
+                <div role="tabpanel" id="panel-summary" aria-labelledby="tab-summary" class="tabpanel tabpanel--summary" tabIndex={0} hidden={tab !== "summary"}>
                   <Summary summary={patient.summary} events={patient.events} loadingFrom={loadingFrom} now={now} onOpenRef={openRef} />
                 </div>
                 <div

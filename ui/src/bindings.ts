@@ -459,7 +459,11 @@ export type ConnectionReport = { ok: boolean, error: UiError | null, fhir_versio
 /**
  * The searched resource types and whether the server offers each.
  */
-supports: Array<[string, boolean]>, };
+supports: Array<[string, boolean]>, 
+/**
+ * Something the test could not do, in plain words (e.g. a token not used).
+ */
+note: string | null, };
 export type PatientMatch = { nhs_number: string, family: string | null, given: string | null, birth_date: string | null, gender: string | null, sources: Array<string>, };
 export type PatientSearch = { matches: Array<PatientMatch>, failures: Array<[string, UiError]>, };
 export type AppInfo = { demo: boolean, };

@@ -1,6 +1,6 @@
 import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Progress } from "../src/bindings";
+import { ERROR_CODES, ERROR_PLAIN_ENGLISH, type Progress } from "../src/bindings";
 
 vi.mock("../src/api", () => ({
   appInfo: vi.fn(),
@@ -9,7 +9,10 @@ vi.mock("../src/api", () => ({
   findPatients: vi.fn(),
   resourceJson: vi.fn(),
   discharge: vi.fn(),
+  acceptSuspect: vi.fn(),
+  purgeSource: vi.fn(),
   listEndpoints: vi.fn(),
+  endpointDefaults: vi.fn(),
   saveEndpoints: vi.fn(),
   testEndpoint: vi.fn(),
   demoSetOnline: vi.fn(),
@@ -22,19 +25,28 @@ import * as pdf from "../src/lib/pdf";
 import { App } from "../src/App";
 import { Banner } from "../src/components/Banner";
 import { DetailPanel } from "../src/components/DetailPanel";
-import { AttachmentView, DischargeReader, medicationDose } from "../src/components/DischargeReader";
+import { AttachmentView, DischargeReader, medBlock, medicationDose } from "../src/components/DischargeReader";
 import { Endpoints } from "../src/components/Endpoints";
+import { ErrorText } from "../src/components/ErrorText";
 import { Lookup } from "../src/components/Lookup";
+import { Summary } from "../src/components/Summary";
 import { OfflineBanner, SourcesPanel } from "../src/components/Sync";
 import { Timeline } from "../src/components/Timeline";
+import { plainError } from "../src/lib/errors";
 import {
-  ADA_NHS, adaBanner, adaEvents, adaView, connectionOk, dischargeView, endpoints, manyEvents, offlineView, rawComposition, sources,
+  ADA_NHS, adaBanner, adaEvents, adaSummary, adaView, connectionOk, dischargeView, emptyView, endpointDefaults, endpoints, manyEvents, MEADOW,
+  offlineView, rawComposition, sources,
 } from "./fixtures/patient";
+import { render } from "preact";
 import { act } from "preact/test-utils";
 import { cleanup, click, flush, key, mount, q, qa, type } from "./helpers";
 
 const m = vi.mocked(api);
 const NOW = new Date("2026-11-25T12:20:00Z");
+const noop = () => {};
+const searchRef = () => ({ current: null as HTMLInputElement | null });
+const byText = (root: ParentNode, sel: string, text: string | RegExp) =>
+  Array.from(root.querySelectorAll<HTMLElement>(sel)).find((b) => (typeof text === "string" ? b.textContent === text : text.test(b.textContent ?? "")))!;
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -43,12 +55,25 @@ beforeEach(() => {
   m.syncPatient.mockResolvedValue({ nhs_number: ADA_NHS, endpoints: [] });
   m.resourceJson.mockResolvedValue(rawComposition);
   m.discharge.mockResolvedValue(dischargeView);
+  m.acceptSuspect.mockResolvedValue(true);
+  m.purgeSource.mockResolvedValue(12);
   m.listEndpoints.mockResolvedValue(endpoints);
+  m.endpointDefaults.mockResolvedValue(endpointDefaults);
   m.saveEndpoints.mockResolvedValue(null);
   m.testEndpoint.mockResolvedValue(connectionOk);
   delete (window as unknown as { __pwned?: unknown }).__pwned;
 });
 afterEach(cleanup);
+
+/** Mount the app and open Ada through the lookup; the summary is shown first. */
+async function openAda() {
+  const c = mount(<App />);
+  await flush();
+  type(q(c, "nhs-input") as HTMLInputElement, "9990000018");
+  click(q(c, "nhs-submit"));
+  await flush();
+  return c;
+}
 
 describe("Lookup", () => {
   it("formats as typed and shows validation messages", () => {
@@ -79,47 +104,149 @@ describe("Lookup", () => {
     const c2 = mount(<Lookup demo={false} busy={false} onOpen={onOpen} />);
     expect(c2.textContent).not.toContain("999 000 0026");
   });
+
+  it("folds into one compact line once a patient is open, with the name search as a drop-down", () => {
+    const onOpen = vi.fn();
+    const c = mount(<Lookup compact demo={true} busy={false} onOpen={onOpen} initial={ADA_NHS} />);
+    expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
+    expect(q(c, "nhs-input").getAttribute("aria-keyshortcuts")).toBe("Control+K");
+    expect(q(c, "name-search-toggle").getAttribute("aria-expanded")).toBe("false");
+    click(q(c, "name-search-toggle"));
+    expect(q(c, "family-input").closest("[hidden]")).toBeNull();
+    // Demo picks live in the drop-down.
+    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent?.includes("999 000 0034"))!);
+    expect(onOpen).toHaveBeenCalledWith("9990000034");
+  });
 });
 
 describe("Banner", () => {
-  it("renders the CUI format with labels and warnings", () => {
+  it("renders the compact CUI format with labels, allergies and warnings", () => {
     const c = mount(<Banner banner={adaBanner} now={NOW} />);
     const b = q(c, "banner");
-    expect(b.textContent).toContain("ASHWORTH, Ada");
+    expect(b.querySelector("h2")!.textContent).toBe("ASHWORTH, Ada");
     expect(b.textContent).toContain("Born02-Mar-1948 (78y)");
     expect(b.textContent).toContain("GenderFemale");
     expect(b.textContent).toContain("NHS No.999 000 0018");
-    expect(b.textContent).not.toContain(":  ");
     expect(Array.from(b.querySelectorAll("dt")).map((d) => d.textContent)).toEqual(["Born", "Gender", "NHS No."]);
-    expect(q(c, "banner-allergies").textContent).toContain("Penicillin (Meadow Lane Surgery)");
-    expect(b.textContent).toContain(adaBanner.allergy_conflict!);
-    expect(b.textContent).toContain(adaBanner.discrepancies[0]);
+    const allergies = q(c, "banner-allergies");
+    expect(allergies.textContent).toContain("Penicillin");
+    expect(allergies.textContent).toContain("HIGH CRITICALITY: Anaphylaxis");
+    expect(allergies.textContent).toContain("(Meadow Lane Surgery)");
+    expect(allergies.textContent).toContain("OLD DATA");
+    expect(q(c, "banner-warnings").textContent).toContain(adaBanner.discrepancies[0]);
+    expect(b.querySelector("bdi")).not.toBeNull();
   });
 
-  it("shows the three allergy states and Not known values", () => {
-    const nka = mount(<Banner banner={{ ...adaBanner, allergies: { state: "no_known_allergies", sources: ["Meadow Lane Surgery"] } }} />);
-    expect(q(nka, "banner-allergies").textContent).toContain("No known allergies");
+  it("shows the title where given", () => {
+    const c = mount(<Banner banner={{ ...adaBanner, family: "Hargreaves", given: "Evelyn Rose", title: "Mrs" }} now={NOW} />);
+    expect(q(c, "banner").querySelector("h2")!.textContent).toBe("HARGREAVES, Evelyn Rose (Mrs)");
+  });
+
+  it("folds several warnings to the most severe one and 'N warnings — show'", () => {
+    const c = mount(
+      <Banner
+        banner={{
+          ...adaBanner,
+          identity_warnings: ["NHS number not verified at Meadow Lane Surgery"],
+          allergy_conflict: "No known allergy at Riverside NHS Trust, but Penicillin is recorded at Meadow Lane Surgery",
+        }}
+        now={NOW}
+      />,
+    );
+    const w = q(c, "banner-warnings");
+    expect(w.querySelector(".banner__warning")!.textContent).toContain("NHS number not verified at Meadow Lane Surgery");
+    const more = byText(w, "button", /warnings/);
+    expect(more.textContent).toBe("3 warnings — show");
+    expect(more.getAttribute("aria-expanded")).toBe("false");
+    expect(w.querySelector("#banner-more-warnings")!.hasAttribute("hidden")).toBe(true);
+    click(more);
+    expect(more.textContent).toBe("3 warnings — hide");
+    expect(w.querySelector("#banner-more-warnings")!.hasAttribute("hidden")).toBe(false);
+    expect(w.textContent).toContain("Date of birth differs");
+  });
+
+  it("shows each allergy state and never 'No known allergies' unless that is the state", () => {
+    const nka = mount(
+      <Banner
+        banner={{
+          ...adaBanner,
+          allergies: { state: "no-known-allergies", statement: "", items: [], gaps: [], negations: [{ text: "No known allergy", scope: "all", source: MEADOW.source, date_display: "30-May-2021" }] },
+        }}
+      />,
+    );
+    expect(q(nka, "banner-allergies").textContent).toContain("No known allergies — No known allergy (Meadow Lane Surgery)");
+
+    const partial = mount(
+      <Banner
+        banner={{
+          ...adaBanner,
+          allergies: { state: "not-recorded", statement: "", items: [], gaps: [], negations: [{ text: "No known drug allergy", scope: "drug", source: MEADOW.source, date_display: "30-May-2021" }] },
+        }}
+      />,
+    );
+    expect(q(partial, "banner-allergies").textContent).toContain("No known drug allergy (Meadow Lane Surgery) — no other allergy information recorded");
+    expect(q(partial, "banner-allergies").textContent).not.toContain("No known allergies");
+
     const nr = mount(
-      <Banner banner={{ ...adaBanner, allergies: { state: "not_recorded" }, birth_date: null, gender: null, allergy_conflict: null, discrepancies: [] }} />,
+      <Banner
+        banner={{ ...adaBanner, allergies: { state: "not-recorded", statement: "", items: [], gaps: [], negations: [] }, birth_date: null, gender: null, discrepancies: [] }}
+      />,
     );
     expect(q(nr, "banner-allergies").textContent).toContain("Allergies not recorded");
     expect(q(nr, "banner").textContent).toContain("BornNot known");
     expect(q(nr, "banner").textContent).toContain("GenderNot known");
-    expect(nr.querySelector(".warning-callout")).toBeNull();
+    expect(nr.querySelector('[data-testid="banner-warnings"]')).toBeNull();
+  });
+
+  it("allergy state incomplete: says so prominently with each gap, never 'No known allergies'", () => {
+    const c = mount(
+      <Banner
+        banner={{
+          ...adaBanner,
+          allergies: {
+            state: "incomplete",
+            statement: "",
+            items: [],
+            negations: [{ text: "No known allergy", scope: "all", source: MEADOW.source, date_display: "30-May-2021" }],
+            gaps: [{ source: "Hillcrest Community Trust", source_id: "hillcrest", reason: "its last sync failed (EndpointUnreachable)" }],
+          },
+        }}
+      />,
+    );
+    const a = q(c, "banner-allergies");
+    expect(a.dataset.state).toBe("incomplete");
+    expect(a.textContent).toContain("INCOMPLETE");
+    expect(q(c, "banner-allergy-gap").textContent).toBe("Not known from Hillcrest Community Trust: its last sync failed (EndpointUnreachable)");
+    expect(a.textContent).toContain("No known allergy (Meadow Lane Surgery)");
+    expect(a.textContent).not.toContain("No known allergies");
+    expect(a.textContent).not.toContain("Allergies not recorded");
+  });
+
+  it("while the first sync runs with nothing cached: loading, from which sources — never 'Name not known' or 'Allergies not recorded'", () => {
+    const c = mount(<Banner banner={emptyView.banner} now={NOW} loadingFrom={["Riverside NHS Trust", "Meadow Lane Surgery"]} />);
+    const b = q(c, "banner");
+    expect(b.dataset.loading).toBe("true");
+    expect(q(c, "banner-loading").textContent).toBe("Loading record…");
+    expect(b.textContent).toContain("LOADING from Riverside NHS Trust, Meadow Lane Surgery");
+    expect(b.textContent).toContain("NHS No.999 000 0018");
+    expect(b.textContent).not.toContain("Name not known");
+    expect(b.textContent).not.toContain("Not known from");
+    const a = q(c, "banner-allergies");
+    expect(a.textContent).toContain("Not known yet — loading from Riverside NHS Trust, Meadow Lane Surgery");
+    expect(a.textContent).not.toMatch(/Allergies not recorded|No known allergies/);
   });
 });
 
 describe("Timeline", () => {
   it("virtualises 10,000 events: only a bounded number of rows are in the DOM", () => {
     const events = manyEvents(10000);
-    const searchRef = { current: null as HTMLInputElement | null };
-    const onOpen = vi.fn();
-    const c = mount(<Timeline events={events} sources={sources} openKey={null} onOpen={onOpen} searchRef={searchRef} />);
+    const c = mount(<Timeline events={events} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
     const rows = qa(c, "timeline-row");
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(60);
     expect(rows[0].dataset.kind).toBe(events[0].kind);
     expect(rows[0].dataset.source).toBe(events[0].source);
+    expect(rows[0].dataset.sourceId).toBe(events[0].source_id);
     expect(rows[0].dataset.resourceType).toBe(events[0].resource_type);
     expect(rows[0].dataset.resourceId).toBe("gen-0");
     expect(rows[0].textContent).toContain("ENTERED IN ERROR");
@@ -137,9 +264,8 @@ describe("Timeline", () => {
   });
 
   it("supports keyboard selection and Enter to open", () => {
-    const searchRef = { current: null as HTMLInputElement | null };
     const onOpen = vi.fn();
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={onOpen} searchRef={searchRef} />);
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={onOpen} searchRef={searchRef()} />);
     const list = q(c, "timeline");
     expect(list.getAttribute("role")).toBe("listbox");
     key(list, "ArrowDown");
@@ -148,19 +274,68 @@ describe("Timeline", () => {
     key(list, "ArrowDown");
     const active = list.getAttribute("aria-activedescendant");
     expect(active).toBeTruthy();
-    expect(c.querySelector(`#${active}`)?.getAttribute("data-resource-id")).toBe("enc-7");
+    expect(c.querySelector(`#${active}`)?.getAttribute("data-resource-id")).toBe("mr-3");
     key(list, "Enter");
     expect(onOpen).toHaveBeenCalledWith(adaEvents[1]);
     const eie = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "ms-2")!;
     expect(eie.textContent).toContain("ENTERED IN ERROR");
     expect(eie.textContent).toContain("GP");
   });
+
+  it("a stopped medicine row carries a clear STOPPED badge", () => {
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const row = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-3")!;
+    const badge = row.querySelector('[data-mark="stopped"]')!;
+    expect(badge.textContent).toBe("STOPPED");
+    expect(row.dataset.marks).toBe("stopped");
+    expect(row.classList.contains("row--stopped")).toBe(true);
+    // The badge precedes the title, so it is never cut off with it.
+    expect(row.querySelector(".row__title")!.firstElementChild).toBe(badge);
+    // A cancelled medicine without the mark still says STOPPED.
+    const cancelled = { ...adaEvents[2], resource_id: "mr-9", status: "cancelled", marks: [] };
+    const c2 = mount(<Timeline events={[cancelled]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    expect(q(c2, "timeline-row").textContent).toContain("STOPPED");
+    // Other medicines do not.
+    expect(qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-5")!.textContent).not.toContain("STOPPED");
+  });
+
+  it("rows from stale sources carry a short 'as of' mark", () => {
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} now={NOW} />);
+    const rows = qa(c, "timeline-row");
+    const stale = rows.filter((r) => r.dataset.stale === "true");
+    expect(stale.map((r) => r.dataset.sourceId)).toEqual(stale.map(() => "meadow-lane"));
+    expect(stale.length).toBe(4);
+    for (const r of stale) expect(r.querySelector('[data-testid="stale-mark"]')!.textContent).toContain("as of 09:14");
+    for (const r of rows.filter((r) => r.dataset.stale === "false")) expect(r.querySelector('[data-testid="stale-mark"]')).toBeNull();
+    // Another day: the date instead of the time.
+    const c2 = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} now={new Date("2026-11-27T10:00:00Z")} />);
+    expect(c2.querySelector('[data-testid="stale-mark"]')!.textContent).toContain("as of 25-Nov-2026");
+  });
+
+  it("says the record is loading instead of 'No events in this record' while it loads", () => {
+    const c = mount(<Timeline events={[]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} emptyText="Loading the record from Riverside NHS Trust…" />);
+    expect(q(c, "timeline-empty").textContent).toBe("Loading the record from Riverside NHS Trust…");
+    const c2 = mount(<Timeline events={[]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    expect(q(c2, "timeline-empty").textContent).toBe("No events in this record.");
+  });
+
+  it("filters sources by id from the Sources drop-down", () => {
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const dd = q(c, "filter-sources");
+    expect(dd.querySelector("summary")!.textContent).toContain("Sources (all)");
+    const box = Array.from(dd.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))[1];
+    act(() => {
+      box.checked = false;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    expect(qa(c, "timeline-row").some((r) => r.dataset.sourceId === "meadow-lane")).toBe(false);
+    expect(dd.querySelector("summary")!.textContent).toContain("(2 of 3)");
+  });
 });
 
 describe("Timeline date filters", () => {
   it("accepts NHS-style dates, filters on them and explains invalid input", () => {
-    const searchRef = { current: null as HTMLInputElement | null };
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={() => {}} searchRef={searchRef} />);
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
     const from = q(c, "date-from") as HTMLInputElement;
     const to = q(c, "date-to") as HTMLInputElement;
     expect(from.type).toBe("text");
@@ -168,9 +343,10 @@ describe("Timeline date filters", () => {
     expect(from.getAttribute("aria-describedby")).toContain("date-hint");
 
     type(from, "01-Oct-2026");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "enc-7", "ms-1"]);
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
+    expect(q(c, "filter-dates").querySelector("summary")!.textContent).toContain("01-Oct-2026 to any");
     type(to, "2026-11-12");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["enc-7", "ms-1"]);
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["enc-7", "doc-5", "ms-1"]);
     type(to, "31/12/2025");
     act(() => {
       to.dispatchEvent(new Event("change", { bubbles: true }));
@@ -185,7 +361,7 @@ describe("Timeline date filters", () => {
     expect(q(c, "date-error").textContent).toContain("To date: Enter a real date, e.g. 01-Jan-2024");
     expect(to.getAttribute("aria-invalid")).toBe("true");
     expect(to.getAttribute("aria-describedby")).toContain("to-error");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "enc-7", "ms-1"]);
+    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
 
     // A valid value clears the error and is echoed back in dd-Mmm-yyyy.
     type(to, "2026-11-12");
@@ -201,12 +377,12 @@ describe("Timeline date filters", () => {
   });
 
   it("lays out each row with the title in its own flexible column", () => {
-    const searchRef = { current: null as HTMLInputElement | null };
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={() => {}} searchRef={searchRef} />);
+    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
     const row = qa(c, "timeline-row")[0];
     expect(row.querySelector(".row__title-text")?.textContent).toBe(adaEvents[0].title);
+    expect(row.querySelector(".row__title-text")?.tagName).toBe("BDI");
     expect(row.querySelector(".row__meta .badge--source")?.textContent).toContain("Riverside NHS Trust");
-    expect(row.style.height).toBe("44px");
+    expect(row.style.height).toBe("40px");
   });
 });
 
@@ -218,20 +394,23 @@ describe("Sources and offline", () => {
     expect(b.textContent).toContain("Showing cached data from 25-Nov-2026 09:14 (3 h old)");
   });
 
-  it("lists sources with freshness and stale warnings", () => {
+  it("lists sources with their state, freshness and plain-English errors", () => {
     const c = mount(<SourcesPanel sources={sources} now={new Date("2026-11-25T16:00:00Z")} />);
     const items = qa(c, "source-status");
-    expect(items.map((i) => [i.dataset.source, i.dataset.stale])).toEqual([
-      ["Riverside NHS Trust", "false"],
-      ["Meadow Lane Surgery", "true"],
-      ["Northshire Adult Social Care", "false"],
+    expect(items.map((i) => [i.dataset.source, i.dataset.sourceId, i.dataset.state, i.dataset.stale])).toEqual([
+      ["Riverside NHS Trust", "riverside", "fresh", "false"],
+      ["Meadow Lane Surgery", "meadow-lane", "failed", "true"],
+      ["Northshire Adult Social Care", "northshire", "fresh", "false"],
     ]);
     expect(items[0].textContent).toContain("Updated 25-Nov-2026 14:02");
-    expect(items[0].textContent).toContain("OK");
+    expect(items[0].textContent).toContain("Up to date");
     expect(items[0].textContent).toContain("15 resources");
-    expect(items[1].textContent).toContain("Failed (EndpointUnreachable)");
+    expect(items[1].textContent).toContain("Failed");
     expect(items[1].textContent).toContain("Showing data as of 25-Nov-2026 09:14 (6 h old)");
-    expect(items[1].querySelector(".source__error")?.textContent).toBe("Could not connect to gp.meadowlane.example.nhs.uk");
+    expect(items[1].querySelector(".source__error")!.firstChild!.textContent).toBe("Meadow Lane Surgery could not be reached.");
+    const tech = items[1].querySelector("details")!;
+    expect(tech.open).toBe(false);
+    expect(tech.textContent).toContain("EndpointUnreachable: Could not connect to gp.meadowlane.example.nhs.uk");
     expect(items[1].textContent).toContain("9 resources");
     expect(items[2].textContent).toContain("Social care");
     expect(items[2].textContent).toContain("1 resource");
@@ -240,11 +419,69 @@ describe("Sources and offline", () => {
     const zero = mount(<SourcesPanel sources={[{ ...sources[0], counts: { Encounter: 0, Patient: 0 } }]} now={NOW} />);
     expect(q(zero, "source-status").textContent).not.toMatch(/\b0\b|resource/);
   });
+
+  it("a suspect source offers to accept its new data, after a confirmation explaining entries disappeared", async () => {
+    const onAccept = vi.fn().mockResolvedValue(undefined);
+    const suspect = { ...sources[0], state: "suspect" as const, last_outcome: "suspect" as const, stale: true };
+    const c = mount(<SourcesPanel sources={[suspect]} now={NOW} onAccept={onAccept} />);
+    const item = q(c, "source-status");
+    expect(item.textContent).toContain("Kept aside");
+    expect(item.textContent).toContain(ERROR_PLAIN_ENGLISH.DataDisappeared);
+    const btn = q(c, "accept-suspect");
+    expect(btn.textContent).toBe("Accept the new data from Riverside NHS Trust");
+    click(btn);
+    expect(onAccept).not.toHaveBeenCalled();
+    expect(item.textContent).toContain("Entries disappeared.");
+    click(q(c, "accept-suspect-confirm"));
+    await flush();
+    expect(onAccept).toHaveBeenCalledWith(suspect);
+  });
+
+  it("a source no longer configured offers to remove its cached data", async () => {
+    const onPurge = vi.fn().mockResolvedValue(7);
+    const gone = { ...sources[2], configured: false, state: "not-configured" as const, stale: true };
+    const c = mount(<SourcesPanel sources={[gone]} now={NOW} onPurge={onPurge} />);
+    expect(q(c, "source-status").textContent).toContain("No longer configured");
+    expect(q(c, "purge-source").textContent).toBe("Remove cached data from Northshire Adult Social Care");
+    click(q(c, "purge-source"));
+    click(q(c, "purge-source-confirm"));
+    await flush();
+    expect(onPurge).toHaveBeenCalledWith(gone);
+    expect(c.textContent).toContain("Removed 7 cached entries from Northshire Adult Social Care.");
+  });
+});
+
+describe("Plain-English errors", () => {
+  it("maps every error code to a plain-English message", () => {
+    expect(ERROR_CODES.length).toBeGreaterThan(20);
+    for (const code of ERROR_CODES) {
+      const text = plainError(code);
+      expect(text, code).toBe(ERROR_PLAIN_ENGLISH[code]);
+      expect(text.length, code).toBeGreaterThan(10);
+      expect(text, code).not.toContain(code);
+      const c = mount(<ErrorText error={{ code, message: `detail for ${code}` }} source="Hillcrest Community Trust" />);
+      const el = q(c, "error");
+      expect(el.getAttribute("role")).toBe("alert");
+      expect(el.querySelector(".error-message__text")!.textContent).toContain(plainError(code, "Hillcrest Community Trust"));
+      // Technical detail (code, message) behind a disclosure, closed.
+      const d = el.querySelector("details")!;
+      expect(d.open).toBe(false);
+      expect(d.textContent).toContain(`${code}: detail for ${code}`);
+      cleanup();
+    }
+  });
+
+  it("names the source where known", () => {
+    expect(plainError("EndpointUnreachable", "Hillcrest Community Trust")).toBe("Hillcrest Community Trust could not be reached.");
+    expect(plainError("AuthFailed", "Hillcrest Community Trust")).toBe("Hillcrest Community Trust refused Crossview's credentials.");
+    expect(plainError("CacheLocked", "Hillcrest Community Trust")).toBe(`Hillcrest Community Trust: ${ERROR_PLAIN_ENGLISH.CacheLocked}`);
+    expect(plainError("EndpointTimeout")).toBe("The source did not answer in time.");
+  });
 });
 
 describe("Detail panel", () => {
-  it("loads the raw JSON lazily and shows it as text", async () => {
-    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents[0]} onReadDischarge={() => {}} />);
+  it("loads the raw JSON lazily by source id and shows it as text", async () => {
+    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents[0]} onReadDischarge={noop} />);
     const panel = q(c, "detail-panel");
     expect(panel.textContent).toContain("DISCHARGE");
     expect(panel.textContent).toContain("373942005");
@@ -252,11 +489,11 @@ describe("Detail panel", () => {
     expect(panel.textContent).toContain("Composition/dis-1");
     expect(panel.textContent).toContain("25-Nov-2026 14:02");
     expect(m.resourceJson).not.toHaveBeenCalled();
-    const details = panel.querySelector("details")!;
+    const details = panel.querySelector("details.raw") as HTMLDetailsElement;
     details.open = true;
     details.dispatchEvent(new Event("toggle"));
     await flush();
-    expect(m.resourceJson).toHaveBeenCalledWith({ nhs: ADA_NHS, source: "Riverside NHS Trust", resourceType: "Composition", id: "dis-1" });
+    expect(m.resourceJson).toHaveBeenCalledWith({ nhs: ADA_NHS, source: "riverside", resourceType: "Composition", id: "dis-1" });
     const pre = q(c, "raw-json");
     expect(pre.tagName).toBe("PRE");
     expect(pre.textContent).toBe(rawComposition);
@@ -265,21 +502,69 @@ describe("Detail panel", () => {
     expect(q(c, "open-discharge").textContent).toBe("Read discharge summary");
   });
 
-  it("marks entered-in-error and hides discharge action for other kinds", () => {
-    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents[3]} onReadDischarge={() => {}} />);
-    expect(q(c, "detail-panel").textContent).toContain("entered in error");
+  it("names the button for what it opens: discharge summary, letter, document", () => {
+    const letter = adaEvents.find((e) => e.resource_id === "doc-5")!;
+    const doc = adaEvents.find((e) => e.resource_id === "doc-3")!;
+    expect(q(mount(<DetailPanel nhs={ADA_NHS} event={letter} onReadDischarge={noop} />), "open-discharge").textContent).toBe("Read letter");
+    expect(q(mount(<DetailPanel nhs={ADA_NHS} event={doc} onReadDischarge={noop} />), "open-discharge").textContent).toBe("Read document");
+  });
+
+  it("marks entered-in-error at the top and hides the document action for other kinds", () => {
+    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents.find((e) => e.resource_id === "ms-2")!} onReadDischarge={noop} />);
+    expect(q(c, "detail-warnings").textContent).toContain("entered in error");
     expect(c.querySelector('[data-testid="open-discharge"]')).toBeNull();
+  });
+
+  it("puts stopped and stale marks at the top of the panel", () => {
+    const stopped = adaEvents.find((e) => e.resource_id === "mr-3")!;
+    const c = mount(<DetailPanel nhs={ADA_NHS} event={stopped} onReadDischarge={noop} />);
+    const w = q(c, "detail-warnings");
+    expect(w.querySelector('[data-mark="stopped"]')!.textContent).toContain("STOPPED");
+    expect(c.querySelector(".detail__badges")!.textContent).toContain("STOPPED");
+    const staleEvent = adaEvents.find((e) => e.resource_id === "ms-1")!;
+    const c2 = mount(<DetailPanel nhs={ADA_NHS} event={staleEvent} source={sources[1]} now={NOW} onReadDischarge={noop} />);
+    expect(q(c2, "detail-stale").textContent).toBe(
+      "Warning: data from Meadow Lane Surgery as of 25-Nov-2026 09:14 (its latest sync failed): this entry may be out of date.",
+    );
+    // The warnings come before the fields.
+    const panel = q(c2, "detail-panel");
+    const order = Array.from(panel.children).map((el) => el.className);
+    expect(order.indexOf("detail__warnings")).toBeLessThan(order.indexOf("summary-list"));
+  });
+
+  it("starts at the top for every event it opens (scroll reset)", () => {
+    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents[0]} onReadDischarge={noop} />);
+    const panel = q(c, "detail-panel");
+    panel.scrollTop = 300;
+    expect(panel.scrollTop).toBe(300);
+    for (const next of [adaEvents[3], adaEvents[1]]) {
+      act(() => {
+        render(<DetailPanel nhs={ADA_NHS} event={next} onReadDischarge={noop} />, c);
+      });
+      expect(q(c, "detail-panel")).toBe(panel);
+      expect(panel.textContent).toContain(next.title);
+      expect(panel.scrollTop).toBe(0);
+      panel.scrollTop = 250;
+    }
+    // A re-render with the same event keeps the reader's place.
+    act(() => {
+      render(<DetailPanel nhs={ADA_NHS} event={adaEvents[1]} now={NOW} onReadDischarge={noop} />, c);
+    });
+    expect(panel.scrollTop).toBe(250);
   });
 });
 
 describe("Discharge reader", () => {
-  it("renders sections in order and never inserts or runs scripts", async () => {
-    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={() => {}} />);
+  it("renders narrative before sections in order and never inserts or runs scripts", async () => {
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
     await flush();
+    expect(m.discharge).toHaveBeenCalledWith({ nhs: ADA_NHS, source: "riverside", resourceType: "Composition", id: "dis-1" });
     const r = q(c, "discharge-reader");
     const secs = qa(c, "discharge-section");
-    expect(secs.map((s) => s.querySelector("h3,h4,h5")!.textContent)).toEqual(["Diagnoses", "Clinical narrative", "Follow-up"]);
+    expect(secs.map((s) => s.querySelector("h3,h4,h5")!.textContent)).toEqual(["Diagnoses", "Clinical narrative", "Follow-up", "Allergies"]);
     expect(secs[0].querySelector("b")?.textContent).toBe("right lower lobe");
+    const narrative = q(c, "discharge-narrative");
+    expect(narrative.compareDocumentPosition(secs[0]) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     expect(r.querySelector("script")).toBeNull();
     expect(r.querySelector("[onerror]")).toBeNull();
     expect(r.querySelector('a[href^="javascript"]')).toBeNull();
@@ -292,6 +577,74 @@ describe("Discharge reader", () => {
     expect(r.querySelector("pre")?.textContent).toContain("Mrs Ashworth was discharged on 18-Nov-2026.");
     expect(r.textContent).toContain("https://fhir.riverside.example.nhs.uk/Binary/b-1");
     expect(r.textContent).toContain("(not downloaded)");
+    // Content the sanitiser removed is said, styled as such.
+    expect(Array.from(narrative.querySelectorAll(".removed")).map((x) => x.textContent)).toEqual(["[link removed]", "[image removed]"]);
+    // A section's empty reason.
+    expect(q(c, "section-empty").textContent).toBe("Section empty: Nil known");
+    // Ids from the narrative never become ids in the page.
+    expect(r.querySelector("#plan")).toBeNull();
+    expect(r.querySelector('[data-anchor="plan"]')).not.toBeNull();
+  });
+
+  it("shows the medicine changes at the top for a discharge summary", async () => {
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
+    await flush();
+    const panel = q(c, "medication-changes");
+    const reader = q(c, "discharge-reader");
+    expect(panel.compareDocumentPosition(qa(c, "discharge-section")[0]) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(reader.querySelector(".summary-list")!.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_PRECEDING).toBeTruthy();
+    expect(q(c, "changes-basis").textContent).toBe("Compared with the GP list from Meadow Lane Surgery.");
+    expect(q(c, "changes-started").textContent).toContain("Amoxicillin 500mg capsules");
+    expect(q(c, "changes-stopped").textContent).toContain("Amlodipine 5mg tablets — Reason Low blood pressure on admission");
+    expect(q(c, "changes-changed").textContent).toContain("dose: One tablet daily → Two tablets daily");
+    expect(q(c, "changes-not-mentioned").textContent).toContain("Simvastatin 20mg tablets");
+    expect(q(c, "changes-not-mentioned").textContent).toContain("not assumed stopped");
+    expect(c.querySelector('[data-testid="changes-continued"]')).toBeNull();
+  });
+
+  it("says when there was no GP list to compare with, and shows its note", async () => {
+    m.discharge.mockResolvedValueOnce({
+      ...dischargeView,
+      medication_changes: { ...dischargeView.medication_changes!, compared_with: [], note: "No GP source could be read." },
+    });
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
+    await flush();
+    expect(q(c, "changes-basis").textContent).toBe("Not compared with a GP list: none was available. No GP source could be read.");
+  });
+
+  it("never lists a stopped medicine under a plain 'Medications on discharge' heading", async () => {
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
+    await flush();
+    const take = q(c, "meds-take");
+    expect(take.querySelector("h3")!.textContent).toBe("Medications on discharge");
+    expect(take.textContent).toContain("Amoxicillin 500mg capsules");
+    expect(take.textContent).not.toContain("Amlodipine");
+    const stopped = q(c, "meds-stopped");
+    expect(stopped.querySelector("h3")!.textContent).toContain("Stopped");
+    expect(stopped.textContent).toContain("STOPPED");
+    expect(stopped.textContent).toContain("Amlodipine 5mg tablets");
+    expect(stopped.textContent).toContain("Reason Low blood pressure on admission");
+    expect(medBlock({ reference: "x", title: null, detail: null, status: "cancelled", marks: [] })).toBe("stopped");
+    expect(medBlock({ reference: "x", title: null, detail: null, status: "active", marks: ["do-not-give"] })).toBe("do-not-give");
+    expect(medBlock({ reference: "x", title: null, detail: null, status: "active", marks: ["proposal"] })).toBe("proposed");
+    expect(medBlock({ reference: "x", title: null, detail: null, status: "active", marks: [] })).toBe("take");
+  });
+
+  it("shows a superseded banner at the top", async () => {
+    m.discharge.mockResolvedValueOnce({
+      ...dischargeView,
+      kind: "letter",
+      title: "Clinic letter",
+      medication_changes: null,
+      superseded_by: { resource_type: "DocumentReference", resource_id: "doc-9", title: "Clinic letter (corrected)", relation: "replaced-by" },
+    });
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[4]} onClose={noop} />);
+    await flush();
+    const s = q(c, "superseded");
+    expect(s.textContent).toContain("Superseded — replaced by Clinic letter (corrected)");
+    expect(q(c, "discharge-reader").firstElementChild!.nextElementSibling!.nextElementSibling).toBe(s);
+    expect(c.querySelector('[data-testid="medication-changes"]')).toBeNull();
+    expect(q(c, "reader-close").textContent).toContain("Close letter");
   });
 
   it("lists each medication once, as name, dose and status", async () => {
@@ -300,34 +653,72 @@ describe("Discharge reader", () => {
       title: "Amlodipine 5mg tablets",
       detail: "One tablet once a day · Intent order · Category Discharge",
       status: "active",
+      marks: [],
     };
     m.discharge.mockResolvedValueOnce({
       ...dischargeView,
+      narrative_html: null,
       sections: [
-        { title: "Medications", html: "<ul><li>Amlodipine 5mg tablets: one a day</li></ul>", entries: [med], sections: [] },
-        { title: "Medicines (coded)", html: null, entries: [med], sections: [] },
+        { title: "Medications", html: "<ul><li>Amlodipine 5mg tablets: one a day</li></ul>", text: null, empty_reason: null, entries: [med], sections: [] },
+        { title: "Medicines (coded)", html: null, text: null, empty_reason: null, entries: [med], sections: [] },
       ],
       medications: [med],
     });
-    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={() => {}} />);
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
     await flush();
     const items = qa(c, "discharge-medication");
     expect(items.length).toBe(1);
     expect(items[0].querySelector("strong")?.textContent).toBe("Amlodipine 5mg tablets");
     expect(items[0].textContent).toContain("One tablet once a day");
-    expect(items[0].textContent).toContain("Status: active");
+    expect(items[0].textContent).toContain("Status active");
     expect(q(c, "discharge-reader").textContent).not.toContain("Intent order");
     expect(q(c, "discharge-reader").textContent).not.toContain("Category Discharge");
     // The section's own entry list does not repeat it.
     expect(qa(c, "discharge-section")[0].querySelectorAll(".entries li").length).toBe(0);
-    expect(qa(c, "discharge-section")[1].textContent).toContain("See Medications on discharge below.");
+    expect(qa(c, "discharge-section")[1].textContent).toContain("See the medicines below.");
   });
 
   it("extracts the dose text from a medication detail", () => {
     expect(medicationDose("One tablet once a day · Intent order · Category Discharge")).toBe("One tablet once a day");
+    expect(medicationDose("One tablet once a day · Reason Low blood pressure · Note Review")).toBe("One tablet once a day");
     expect(medicationDose("Intent order")).toBeNull();
     expect(medicationDose(null)).toBeNull();
     expect(medicationDose("Two puffs; when required")).toBe("Two puffs; when required");
+  });
+
+  it("a narrative link only scrolls within its narrative: the page location never changes", async () => {
+    const c = mount(<DischargeReader nhs={ADA_NHS} event={adaEvents[0]} onClose={noop} />);
+    await flush();
+    const before = location.href;
+    const scrolled: Element[] = [];
+    const orig = HTMLElement.prototype.scrollIntoView;
+    HTMLElement.prototype.scrollIntoView = function (this: HTMLElement) {
+      scrolled.push(this);
+    };
+    try {
+      const narrative = q(c, "discharge-narrative");
+      const toPlan = byText(narrative, "a", "the plan");
+      const ev = new MouseEvent("click", { bubbles: true, cancelable: true });
+      act(() => {
+        toPlan.dispatchEvent(ev);
+      });
+      expect(ev.defaultPrevented).toBe(true);
+      expect(location.href).toBe(before);
+      // "#plan" is in another section: not this narrative, so nothing scrolls.
+      expect(scrolled).toEqual([]);
+      const section = qa(c, "discharge-section")[2];
+      section.querySelector("p")!.insertAdjacentHTML("beforeend", ' <a href="#plan">back</a>');
+      const back = byText(section, "a", "back");
+      const ev2 = new MouseEvent("click", { bubbles: true, cancelable: true });
+      act(() => {
+        back.dispatchEvent(ev2);
+      });
+      expect(ev2.defaultPrevented).toBe(true);
+      expect(scrolled.map((e) => e.getAttribute("data-anchor"))).toEqual(["plan"]);
+      expect(location.href).toBe(before);
+    } finally {
+      HTMLElement.prototype.scrollIntoView = orig;
+    }
   });
 });
 
@@ -348,8 +739,128 @@ describe("Attachments", () => {
   });
 });
 
+describe("Summary", () => {
+  it("renders flags (warning vs caution, with text badges) and the groups", () => {
+    const c = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const flags = qa(c, "summary-flag");
+    expect(flags.map((f) => [f.dataset.kind, f.dataset.severity])).toEqual([
+      ["allergy-to-ingredient", "warning"],
+      ["stopped-elsewhere", "caution"],
+    ]);
+    expect(flags[0].querySelector(".tag")!.textContent).toBe("WARNING");
+    expect(flags[1].querySelector(".tag")!.textContent).toBe("CAUTION");
+    expect(flags[0].textContent).toContain("it is one of the penicillins");
+
+    const allergy = qa(c, "allergy-group");
+    expect(allergy.length).toBe(1);
+    expect(allergy[0].querySelector(".group__title")!.textContent).toBe("Penicillin");
+    expect(allergy[0].textContent).toContain("HIGH CRITICALITY");
+    expect(allergy[0].textContent).toContain("ReactionAnaphylaxis".replace("Reaction", "Reaction "));
+    expect(allergy[0].textContent).toContain("CONFIRMED");
+    expect(allergy[0].textContent).toContain("ALLERGY");
+    // Its source entry, with status, date, and the stale source's "as of".
+    const entry = allergy[0].querySelector('[data-testid="summary-entry"]') as HTMLElement;
+    expect(entry.textContent).toContain("Meadow Lane Surgery");
+    expect(entry.textContent).toContain("active, confirmed");
+    expect(entry.textContent).toContain("2012");
+    expect(entry.dataset.stale).toBe("true");
+    expect(entry.querySelector('[data-testid="stale-mark"]')!.textContent).toContain("as of 09:14");
+
+    const meds = qa(c, "medicine-group");
+    expect(meds.map((g) => g.querySelector(".group__title")!.textContent)).toEqual(["Amlodipine 5mg tablets", "Co-amoxiclav 500mg/125mg tablets"]);
+    expect(meds[0].textContent).toContain("DoseOne tablet once a day".replace("Dose", "Dose "));
+    expect(meds[0].textContent).toContain("STOPPED ELSEWHERE");
+    const amlo = Array.from(meds[0].querySelectorAll<HTMLElement>('[data-testid="summary-entry"]'));
+    expect(amlo.map((e) => e.dataset.resourceId)).toEqual(["ms-1", "mr-3"]);
+    expect(amlo[1].textContent).toContain("STOPPED");
+    expect(amlo[1].textContent).toContain("Reason Low blood pressure on admission");
+    expect(q(c, "recently-stopped").textContent).toContain("Recently stopped or changed (last 90 days)");
+    expect(q(c, "do-not-give").textContent).toContain("None recorded.");
+    // What cannot be known is said where the data is used.
+    expect(q(c, "allergy-gaps").textContent).toBe("NOT KNOWN Not known from Meadow Lane Surgery: its last sync failed (EndpointUnreachable)");
+    expect(q(c, "medicine-gaps").textContent).toContain("Not known from Meadow Lane Surgery");
+  });
+
+  it("a flag opens (and highlights) the entries it names", () => {
+    const onOpenRef = vi.fn();
+    const c = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={onOpenRef} />);
+    const flag = qa(c, "summary-flag")[0];
+    const toggle = flag.querySelector('[data-testid="flag-show-entries"]') as HTMLElement;
+    expect(toggle.textContent).toBe("Show the 2 entries it names");
+    expect(flag.querySelector('[data-testid="flag-refs"]')!.hasAttribute("hidden")).toBe(true);
+    expect(qa(c, "summary-entry").filter((e) => e.dataset.highlighted === "true")).toEqual([]);
+    click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    const refs = flag.querySelector('[data-testid="flag-refs"]')!;
+    expect(refs.hasAttribute("hidden")).toBe(false);
+    expect(Array.from(refs.querySelectorAll('[data-testid="flag-ref"]')).map((r) => r.textContent)).toEqual([
+      expect.stringContaining("Penicillin — Meadow Lane Surgery, 2012, active"),
+      expect.stringContaining("Co-amoxiclav 500mg/125mg tablets — Riverside NHS Trust, 18-Nov-2026 12:00, active"),
+    ]);
+    const hl = qa(c, "summary-entry").filter((e) => e.dataset.highlighted === "true");
+    expect(hl.map((e) => e.dataset.resourceId)).toEqual(["al-1", "mr-5"]);
+    expect(hl.every((e) => e.textContent!.includes("FLAGGED"))).toBe(true);
+    // Each entry opens in the timeline.
+    click(refs.querySelectorAll<HTMLElement>('[data-testid="flag-ref-open"]')[1]);
+    expect(onOpenRef).toHaveBeenCalledWith(adaSummary.flags[0].refs[1]);
+    // The other flag moves the highlight.
+    click(qa(c, "summary-flag")[1].querySelector('[data-testid="flag-show-entries"]') as HTMLElement);
+    expect(qa(c, "summary-entry").filter((e) => e.dataset.highlighted === "true").map((e) => e.dataset.resourceId)).toEqual(["ms-1", "mr-3"]);
+  });
+
+  it("allergy state incomplete shows the gaps and never 'No known allergies'", () => {
+    const summary = {
+      ...adaSummary,
+      allergies: {
+        ...adaSummary.allergies,
+        groups: [
+          {
+            ...adaSummary.allergies.groups[0],
+            title: "No known allergy",
+            negation: "all" as const,
+            high_criticality: false,
+            flags: [],
+            entries: adaSummary.allergies.groups[0].entries.map((e) => ({ ...e, title: "No known allergy", negation: "all" as const, marks: [] })),
+          },
+        ],
+        negations: [{ text: "No known allergy", scope: "all" as const, source: MEADOW.source, date_display: "2012" }],
+      },
+    };
+    const c = mount(<Summary summary={summary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const a = q(c, "summary-allergies");
+    expect(a.dataset.state).toBe("incomplete");
+    expect(a.textContent).toContain("INCOMPLETE");
+    expect(q(c, "allergy-gaps").textContent).toContain("Not known from Meadow Lane Surgery: its last sync failed (EndpointUnreachable)");
+    expect(a.textContent).toContain("No known allergy");
+    expect(a.textContent).not.toContain("No known allergies");
+    expect(c.textContent).not.toContain("No known allergies");
+  });
+
+  it("while loading: says so, and from which sources", () => {
+    const c = mount(<Summary summary={emptyView.summary} events={[]} loadingFrom={["Riverside NHS Trust"]} now={NOW} onOpenRef={noop} />);
+    expect(q(c, "summary-loading").textContent).toBe("Still loading from Riverside NHS Trust: what is shown is not complete yet.");
+    expect(q(c, "summary").textContent).not.toMatch(/Allergies not recorded|No known allergies/);
+  });
+
+  it("lists do-not-give orders and recently stopped medicines", () => {
+    const dng = { ...adaSummary.medications.groups[1], standing: "do-not-give" as const, title: "Ibuprofen 400mg tablets", flags: [] };
+    const stopped = { ...adaSummary.medications.groups[0], standing: "recently-stopped" as const, title: "Ramipril 5mg capsules", flags: [] };
+    const c = mount(
+      <Summary
+        summary={{ ...adaSummary, medications: { ...adaSummary.medications, do_not_give: [dng], recently_stopped: [stopped], recent_days: 30 } }}
+        events={adaEvents}
+        onOpenRef={noop}
+      />,
+    );
+    expect(q(c, "do-not-give").textContent).toContain("Ibuprofen 400mg tablets");
+    expect(q(c, "do-not-give").textContent).toContain("DO NOT GIVE");
+    expect(q(c, "recently-stopped").textContent).toContain("(last 30 days)");
+    expect(q(c, "recently-stopped").textContent).toContain("Ramipril 5mg capsules");
+  });
+});
+
 describe("Endpoints", () => {
-  it("lists, tests, edits and saves endpoints; shows save errors inline", async () => {
+  it("lists, tests, adds (with the core's defaults) and saves endpoints; shows save errors inline", async () => {
     const c = mount(<Endpoints />);
     await flush();
     expect(qa(c, "endpoint-row").length).toBe(2);
@@ -358,27 +869,44 @@ describe("Endpoints", () => {
     await flush();
     expect(c.textContent).toContain("HAPI FHIR Server 7.2.0");
     expect(c.textContent).toContain("Composition: not supported");
+    expect(q(c, "connection-note").textContent).toContain("ran without a token");
 
-    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Add endpoint")!);
+    click(byText(c, "button", "Add endpoint"));
     expect(c.textContent).toContain("the token itself is never stored");
-    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Add")!);
+    expect((c.querySelector("#ep-timeout") as HTMLInputElement).value).toBe("20");
+    expect((c.querySelector("#ep-page") as HTMLInputElement).value).toBe("200");
+    click(byText(c, "button", "Add"));
     expect(c.textContent).toContain("Enter a name");
     type(c.querySelector("#ep-name") as HTMLInputElement, "Hilltop Hospice");
     type(c.querySelector("#ep-url") as HTMLInputElement, "https://fhir.hilltop.example.org");
-    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Add")!);
+    click(byText(c, "button", "Add"));
     expect(qa(c, "endpoint-row").length).toBe(3);
 
     m.saveEndpoints.mockRejectedValueOnce({ code: "ConfigInvalid", message: "base_url must use https" });
-    click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Save endpoints")!);
+    click(byText(c, "button", "Save endpoints"));
     await flush();
-    expect(m.saveEndpoints).toHaveBeenCalledWith([...endpoints, expect.objectContaining({ name: "Hilltop Hospice" })]);
+    expect(m.saveEndpoints).toHaveBeenCalledWith([
+      ...endpoints,
+      expect.objectContaining({ id: null, name: "Hilltop Hospice", timeout_s: 20, page_size: 200, fhir_version: "auto" }),
+    ]);
     expect(c.textContent).toContain("base_url must use https");
-    expect(c.textContent).toContain("(ConfigInvalid)");
+    expect(c.textContent).toContain(ERROR_PLAIN_ENGLISH.ConfigInvalid);
+    expect(q(c, "error").dataset.code).toBe("ConfigInvalid");
+  });
+
+  it("shows the demo's endpoints read-only with a note", async () => {
+    const c = mount(<Endpoints demo />);
+    await flush();
+    expect(q(c, "endpoints-demo-note").textContent).toContain("cannot be changed here".replace("cannot be changed here", "can be tested but not changed here"));
+    expect(qa(c, "endpoint-row").length).toBe(2);
+    const labels = Array.from(c.querySelectorAll("button")).map((b) => b.textContent);
+    expect(labels.some((l) => l?.startsWith("Edit") || l?.startsWith("Remove") || l === "Add endpoint" || l === "Save endpoints")).toBe(false);
+    expect(labels.some((l) => l?.startsWith("Test connection"))).toBe(true);
   });
 });
 
 describe("App", () => {
-  it("opens the cache first, syncs with progress, then refreshes", async () => {
+  it("opens the cache first, shows the summary first, syncs with progress (refreshing as sources finish)", async () => {
     let emit: ((p: Progress) => void) | null = null;
     let finish: () => void = () => {};
     m.syncPatient.mockImplementation((_nhs, onProgress) => {
@@ -387,48 +915,55 @@ describe("App", () => {
         finish = () => res({ nhs_number: ADA_NHS, endpoints: [] });
       });
     });
-    m.openPatient.mockResolvedValueOnce(adaView).mockResolvedValueOnce(offlineView);
-    const c = mount(<App />);
-    await flush();
-    type(q(c, "nhs-input") as HTMLInputElement, "9990000018");
-    click(q(c, "nhs-submit"));
-    await flush();
+    m.openPatient.mockResolvedValueOnce(adaView).mockResolvedValueOnce(adaView).mockResolvedValue(offlineView);
+    const c = await openAda();
     expect(m.openPatient).toHaveBeenCalledTimes(1);
     expect(q(c, "banner").textContent).toContain("ASHWORTH, Ada");
-    expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
+    // Summary first, the timeline one click away.
+    expect(q(c, "tab-summary").getAttribute("aria-selected")).toBe("true");
+    expect(q(c, "summary").closest("[hidden]")).toBeNull();
+    expect(q(c, "timeline").closest("[hidden]")).not.toBeNull();
+    expect(qa(c, "summary-flag").length).toBe(2);
     expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
     expect((q(c, "sync-button") as HTMLButtonElement).disabled).toBe(true);
+    // The lookup is folded into the header.
+    expect(q(c, "nhs-input").closest("header")).not.toBeNull();
+    expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
 
-    const { act } = await import("preact/test-utils");
-    act(() => emit!({ event: "started", source: "Riverside NHS Trust" }));
+    act(() => emit!({ event: "started", source: "Riverside NHS Trust", source_id: "riverside" }));
     expect(q(c, "sync-progress").textContent).toContain("Connecting");
-    act(() => emit!({ event: "page", source: "Riverside NHS Trust", resource_type: "Encounter", received: 40 }));
+    act(() => emit!({ event: "page", source: "Riverside NHS Trust", source_id: "riverside", resource_type: "Encounter", received: 40 }));
     expect(q(c, "sync-progress").textContent).toContain("Receiving… 40 resources");
     act(() =>
       emit!({
         event: "finished",
         outcome: {
-          source: "Riverside NHS Trust", source_kind: "hospital", base_url: "https://x", outcome: "failed",
+          source: "Riverside NHS Trust", source_id: "riverside", source_kind: "hospital", base_url: "https://x", outcome: "failed",
           error: { code: "EndpointTimeout", message: "timed out" }, started_at: "", finished_at: "", fhir_version: null,
           patients_found: 0, counts: {}, rejected: 0, warnings: [], bytes: 0,
         },
       }),
     );
-    expect(q(c, "sync-progress").textContent).toContain("Failed (EndpointTimeout)");
+    expect(q(c, "sync-progress").textContent).toContain("Failed Riverside NHS Trust did not answer in time.");
+    await flush();
+    // A source finished: the record is read again at once.
+    expect(m.openPatient).toHaveBeenCalledTimes(2);
 
     finish();
     await flush();
-    expect(m.openPatient).toHaveBeenCalledTimes(2);
+    expect(m.openPatient).toHaveBeenCalledTimes(3);
     expect(q(c, "offline-banner").textContent).toContain("Offline");
     expect(q(c, "sync-progress").textContent).toContain("Sync finished: 0 sources OK, 1 failed.");
     expect((q(c, "sync-button") as HTMLButtonElement).disabled).toBe(false);
 
-    // Open a row → detail → discharge reader.
+    // Timeline tab → row → detail → discharge reader.
+    click(q(c, "tab-timeline"));
+    expect(q(c, "timeline").closest("[hidden]")).toBeNull();
     click(qa(c, "timeline-row")[0]);
     expect(q(c, "detail-panel").textContent).toContain("Discharge summary: community-acquired pneumonia");
     click(q(c, "open-discharge"));
     await flush();
-    expect(qa(c, "discharge-section").length).toBe(3);
+    expect(qa(c, "discharge-section").length).toBe(4);
 
     // "/" focuses search.
     document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
@@ -442,6 +977,88 @@ describe("App", () => {
     expect(q(c, "banner")).toBeTruthy();
   });
 
+  it("'/' from the summary switches to the timeline and focuses its search; Ctrl+K focuses the patient lookup", async () => {
+    const c = await openAda();
+    act(() => {
+      document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true, cancelable: true }));
+    });
+    await flush();
+    expect(q(c, "tab-timeline").getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(q(c, "search-input"));
+    act(() => {
+      document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "k", ctrlKey: true, bubbles: true, cancelable: true }));
+    });
+    expect(document.activeElement).toBe(q(c, "nhs-input"));
+  });
+
+  it("Esc closes the reader and focus returns to the row that opened it", async () => {
+    const c = await openAda();
+    click(q(c, "tab-timeline"));
+    const row = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "dis-1")!;
+    click(row);
+    click(q(c, "open-discharge"));
+    await flush();
+    expect(q(c, "discharge-reader")).toBeTruthy();
+    act(() => {
+      document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    });
+    await flush();
+    expect(c.querySelector('[data-testid="discharge-reader"]')).toBeNull();
+    const list = q(c, "timeline");
+    expect(document.activeElement).toBe(list);
+    const active = list.getAttribute("aria-activedescendant")!;
+    expect(c.querySelector(`#${active}`)!.getAttribute("data-resource-id")).toBe("dis-1");
+    expect(q(c, "detail-panel").textContent).toContain("Discharge summary: community-acquired pneumonia");
+    // Esc again closes the details, focus still on the row.
+    act(() => {
+      list.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    });
+    expect(q(c, "detail-panel").textContent).toContain("Select an event");
+    expect(document.activeElement).toBe(list);
+  });
+
+  it("an entry opened from the summary opens in the timeline's detail panel", async () => {
+    const c = await openAda();
+    click(qa(c, "summary-flag")[0].querySelector('[data-testid="flag-show-entries"]') as HTMLElement);
+    click(qa(c, "summary-flag")[0].querySelectorAll<HTMLElement>('[data-testid="flag-ref-open"]')[1]);
+    await flush();
+    expect(q(c, "tab-timeline").getAttribute("aria-selected")).toBe("true");
+    expect(q(c, "detail-panel").textContent).toContain("Co-amoxiclav 500mg/125mg tablets");
+    expect(qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-5")!.classList.contains("row--open")).toBe(true);
+  });
+
+  it("the first sync with nothing cached: loading from which sources, never 'Name not known' or 'No events in this record'", async () => {
+    let finish: () => void = () => {};
+    m.syncPatient.mockImplementation(() => new Promise((res) => (finish = () => res({ nhs_number: ADA_NHS, endpoints: [] }))));
+    m.openPatient.mockResolvedValueOnce(emptyView).mockResolvedValue(adaView);
+    const c = await openAda();
+    const b = q(c, "banner");
+    expect(b.dataset.loading).toBe("true");
+    expect(b.textContent).toContain("Loading record…");
+    expect(b.textContent).toContain("LOADING from Riverside NHS Trust, Meadow Lane Surgery, Northshire Adult Social Care");
+    expect(b.textContent).not.toMatch(/Name not known|Allergies not recorded|No known allergies/);
+    expect(q(c, "summary-loading").textContent).toContain("Still loading from");
+    expect(q(c, "timeline-empty").textContent).toBe(
+      "Loading the record from Riverside NHS Trust, Meadow Lane Surgery, Northshire Adult Social Care…",
+    );
+    expect(c.querySelector('[data-testid="offline-banner"]')).toBeNull();
+    finish();
+    await flush();
+    expect(q(c, "banner").dataset.loading).toBe("false");
+    expect(q(c, "banner").textContent).toContain("ASHWORTH, Ada");
+  });
+
+  it("accepting a suspect source's data calls the core with the source id, then reads the record again", async () => {
+    m.openPatient.mockResolvedValue({ ...adaView, sources: [{ ...sources[0], state: "suspect", stale: true }, ...sources.slice(1)] });
+    const c = await openAda();
+    const calls = m.openPatient.mock.calls.length;
+    click(q(c, "accept-suspect"));
+    click(q(c, "accept-suspect-confirm"));
+    await flush();
+    expect(m.acceptSuspect).toHaveBeenCalledWith(ADA_NHS, "riverside");
+    expect(m.openPatient.mock.calls.length).toBe(calls + 1);
+  });
+
   it("opens the patient named in the launch URL, cache first then sync", async () => {
     history.replaceState(null, "", "#nhs=9990000018");
     try {
@@ -451,6 +1068,7 @@ describe("App", () => {
       expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
       expect(m.openPatient.mock.invocationCallOrder[0]).toBeLessThan(m.syncPatient.mock.invocationCallOrder[0]);
       expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
+      click(q(c, "tab-timeline"));
       expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
     } finally {
       history.replaceState(null, "", "#");
@@ -468,18 +1086,53 @@ describe("App", () => {
     }
   });
 
-  it("has no serious or critical axe violations on the main screen", async () => {
-    const c = mount(<App />);
-    await flush();
-    type(q(c, "nhs-input") as HTMLInputElement, "9990000018");
-    click(q(c, "nhs-submit"));
-    await flush();
+  it("a narrative link '#nhs=…' changes neither the patient nor location.hash; the fragment is read once", async () => {
+    history.replaceState(null, "", "#nhs=9990000018");
+    try {
+      const c = mount(<App />);
+      await flush();
+      click(q(c, "tab-timeline"));
+      click(qa(c, "timeline-row")[0]);
+      click(q(c, "open-discharge"));
+      await flush();
+      const link = byText(q(c, "discharge-narrative"), "a", "Other record");
+      expect(link.getAttribute("href")).toBe("#nhs=9990000026");
+      const ev = new MouseEvent("click", { bubbles: true, cancelable: true });
+      act(() => {
+        link.dispatchEvent(ev);
+      });
+      await flush();
+      expect(ev.defaultPrevented).toBe(true);
+      expect(location.hash).toBe("#nhs=9990000018");
+      // Even if something did change the fragment, the app does not follow it.
+      history.replaceState(null, "", "#nhs=9990000026");
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+      await flush();
+      expect(m.openPatient.mock.calls.every(([n]) => n === ADA_NHS)).toBe(true);
+      expect(m.syncPatient.mock.calls.every(([n]) => n === ADA_NHS)).toBe(true);
+      expect(q(c, "banner").textContent).toContain("999 000 0018");
+    } finally {
+      history.replaceState(null, "", "#");
+    }
+  });
+
+  it("has no serious or critical axe violations on the summary, the timeline and the reader", async () => {
+    const c = await openAda();
+    const check = async (what: string) => {
+      const results = await axe.run(c, { resultTypes: ["violations"] });
+      expect(results.passes.length).toBeGreaterThan(10);
+      if (process.env.AXE_DEBUG) console.log(what, results.violations.map((v) => `${v.impact} ${v.id} ${v.nodes.length}`));
+      const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      expect(bad.map((v) => `${what} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+    };
+    click(qa(c, "summary-flag")[0].querySelector('[data-testid="flag-show-entries"]') as HTMLElement);
+    await check("summary");
+    click(q(c, "tab-timeline"));
     click(qa(c, "timeline-row")[0]);
     await flush();
-    const results = await axe.run(c, { resultTypes: ["violations"] });
-    expect(results.passes.length).toBeGreaterThan(10);
-    if (process.env.AXE_DEBUG) console.log(results.violations.map((v) => `${v.impact} ${v.id} ${v.nodes.length}`));
-    const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-  });
+    await check("timeline");
+    click(q(c, "open-discharge"));
+    await flush();
+    await check("reader");
+  }, 30_000);
 });

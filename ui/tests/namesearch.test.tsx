@@ -9,6 +9,9 @@ vi.mock("../src/api", () => ({
   findPatients: vi.fn(),
   resourceJson: vi.fn(),
   discharge: vi.fn(),
+  acceptSuspect: vi.fn(),
+  purgeSource: vi.fn(),
+  endpointDefaults: vi.fn(),
   listEndpoints: vi.fn(),
   saveEndpoints: vi.fn(),
   testEndpoint: vi.fn(),
@@ -119,6 +122,7 @@ describe("Search by name and date of birth", () => {
     expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
     expect(q(c, "name-search-toggle").getAttribute("aria-expanded")).toBe("false");
     expect(q(c, "banner").textContent).toContain("ASHWORTH, Ada");
+    click(q(c, "tab-timeline"));
     expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
   });
 
@@ -137,10 +141,12 @@ describe("Search by name and date of birth", () => {
     expect(qa(c, "name-search-result").length).toBe(1);
     expect(c.querySelector('[role="status"].name-search__status')!.textContent).toBe("1 patient found");
     const failures = qa(c, "name-search-failure").map((f) => f.textContent);
+    // Plain English naming the source; the code and message behind "Technical detail".
     expect(failures).toEqual([
-      "Warning: Northgate Mental Health Trust: The server did not answer in time (EndpointTimeout)",
-      "Warning: Meadow Lane Surgery: The server refused the credentials (AuthFailed)",
+      "Warning: Northgate Mental Health Trust did not answer in time.Technical detailEndpointTimeout: The server did not answer in time",
+      "Warning: Meadow Lane Surgery refused Crossview's credentials.Technical detailAuthFailed: The server refused the credentials",
     ]);
+    expect(qa(c, "name-search-failure").map((f) => f.querySelector("details")!.open)).toEqual([false, false]);
   });
 
   it("shows 'No patients found' when nothing matches, and a rejected search with its code", async () => {
@@ -156,7 +162,8 @@ describe("Search by name and date of birth", () => {
     m.findPatients.mockRejectedValueOnce({ code: "ConfigInvalid", message: "Family name must not be empty" });
     search(c, "Nobody", "01-Jan-1900");
     await flush();
-    expect(c.textContent).toContain("Search failed: Family name must not be empty (ConfigInvalid)");
+    expect(c.textContent).toContain("The search failed. The connection settings contain a mistake. Ask your IT team to check them.");
+    expect(c.querySelector('[data-code="ConfigInvalid"] details')!.textContent).toBe("Technical detailConfigInvalid: Family name must not be empty");
     expect(c.querySelector('[data-testid="name-search-empty"]')).toBeNull();
   });
 });

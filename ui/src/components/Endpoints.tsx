@@ -292,6 +292,11 @@ function TestResult({ t, name }: { t: TestState; name: string }) {
           {r.error && <TechnicalDetail code={r.error.code} message={r.error.message} />}
         </div>
       )}
+      {r.note && (
+        <p class="info-callout" data-testid="connection-note">
+          <bdi>{r.note}</bdi>
+        </p>
+      )}
       <dl class="summary-list summary-list--compact">
         <div class="summary-list__row">
           <dt>FHIR version</dt>

@@ -277,10 +277,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
     : `${events.length.toLocaleString("en-GB")} events, newest first`;
 
   return (
-    <section class="timeline" aria-labelledby={`${uid}-h`}>
-      <h2 id={`${uid}-h`} class="visually-hidden">
-        Timeline
-      </h2>
+    <>
       <div class="filters" role="group" aria-label="Filter the timeline">
         <div class="filters__bar">
           <span class="filters__search">
@@ -360,7 +357,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               Clear filters
             </button>
           )}
-          <span class="timeline__count" aria-live="polite">
+          <span class={filtering ? "timeline__count" : "visually-hidden"} aria-live="polite">
             {countText}
           </span>
         </div>
@@ -375,70 +372,75 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
           </div>
         )}
       </div>
-      <div
-        ref={scrollRef}
-        class="timeline__scroll"
-        data-testid="timeline"
-        role="listbox"
-        tabIndex={0}
-        aria-label="Timeline events, newest first. Use arrow keys to move and Enter to open."
-        aria-activedescendant={activeRendered ? rowId(selectedIndex) : undefined}
-        onKeyDown={onKeyDown}
-      >
-        {filtered.length === 0 ? (
-          <p class="timeline__empty" data-testid="timeline-empty">
-            {events.length === 0 ? (emptyText ?? "No events in this record.") : "No events match the filters."}
-          </p>
-        ) : (
-          <div class="timeline__inner" style={{ height: `${totalSize}px` }}>
-            {items.map((it) => {
-              const e = filtered[it.index];
-              const key = keys[it.index];
-              const selected = it.index === selectedIndex;
-              const open = key === openKey;
-              const marks = eventMarks(e);
-              return (
-                <div
-                  key={key}
-                  id={rowId(it.index)}
-                  role="option"
-                  aria-selected={selected ? "true" : "false"}
-                  aria-posinset={it.index + 1}
-                  aria-setsize={filtered.length}
-                  class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}`}
-                  style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
-                  data-testid="timeline-row"
-                  data-kind={e.kind}
-                  data-source={e.source}
-                  data-source-id={e.source_id}
-                  data-resource-type={e.resource_type}
-                  data-resource-id={e.resource_id}
-                  data-stale={e.stale ? "true" : "false"}
-                  data-marks={marks.join(" ")}
-                  onClick={() => {
-                    setSelectedKey(key);
-                    onOpen(e);
-                  }}
-                >
-                  <span class="row__date">{e.date_display}</span>
-                  <KindBadge kind={e.kind} />
-                  <span class="row__title">
-                    <MarkBadges marks={marks} eie={e.entered_in_error} />
-                    <bdi class="row__title-text">{e.title}</bdi>
-                  </span>
-                  <span class="row__meta">
-                    <span class="row__status">{e.status ?? ""}</span>
-                    <span class="row__src">
-                      <SourceBadge source={e.source} kind={e.source_kind} />
-                      {e.stale && <StaleMark asOf={e.as_of} now={now} />}
+      <section class="timeline" aria-labelledby={`${uid}-h`}>
+        <h2 id={`${uid}-h`} class="visually-hidden">
+          Timeline
+        </h2>
+        <div
+          ref={scrollRef}
+          class="timeline__scroll"
+          data-testid="timeline"
+          role="listbox"
+          tabIndex={0}
+          aria-label="Timeline events, newest first. Use arrow keys to move and Enter to open."
+          aria-activedescendant={activeRendered ? rowId(selectedIndex) : undefined}
+          onKeyDown={onKeyDown}
+        >
+          {filtered.length === 0 ? (
+            <p class="timeline__empty" data-testid="timeline-empty">
+              {events.length === 0 ? (emptyText ?? "No events in this record.") : "No events match the filters."}
+            </p>
+          ) : (
+            <div class="timeline__inner" style={{ height: `${totalSize}px` }}>
+              {items.map((it) => {
+                const e = filtered[it.index];
+                const key = keys[it.index];
+                const selected = it.index === selectedIndex;
+                const open = key === openKey;
+                const marks = eventMarks(e);
+                return (
+                  <div
+                    key={key}
+                    id={rowId(it.index)}
+                    role="option"
+                    aria-selected={selected ? "true" : "false"}
+                    aria-posinset={it.index + 1}
+                    aria-setsize={filtered.length}
+                    class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}`}
+                    style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
+                    data-testid="timeline-row"
+                    data-kind={e.kind}
+                    data-source={e.source}
+                    data-source-id={e.source_id}
+                    data-resource-type={e.resource_type}
+                    data-resource-id={e.resource_id}
+                    data-stale={e.stale ? "true" : "false"}
+                    data-marks={marks.join(" ")}
+                    onClick={() => {
+                      setSelectedKey(key);
+                      onOpen(e);
+                    }}
+                  >
+                    <span class="row__date">{e.date_display}</span>
+                    <KindBadge kind={e.kind} />
+                    <span class="row__title">
+                      <MarkBadges marks={marks} eie={e.entered_in_error} />
+                      <bdi class="row__title-text">{e.title}</bdi>
                     </span>
-                  </span>
-                </div>
-              );
-            })}
-          </div>
-        )}
-      </div>
-    </section>
+                    <span class="row__meta">
+                      <span class="row__status">{e.status ?? ""}</span>
+                      <span class="row__src">
+                        <SourceBadge source={e.source} kind={e.source_kind} />
+                        {e.stale && <StaleMark asOf={e.as_of} now={now} />}
+                      </span>
+                    </span>
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </div>
+      </section>
+    </>
   );
 }

@@ -38,6 +38,17 @@ export function sanitizeNarrative(html: string): string {
           el.removeAttribute(attr.name);
         }
       }
+      if (name === "img") {
+        // An image whose address was removed says so (as the core does); one kept gets a text alternative.
+        if (!el.getAttribute("src")) {
+          const span = el.ownerDocument.createElement("span");
+          span.className = "removed";
+          span.textContent = "[image removed]";
+          el.replaceWith(span);
+          continue;
+        }
+        if (!el.hasAttribute("alt")) el.setAttribute("alt", "Image in the document");
+      }
       walk(el);
     }
   };
