@@ -212,6 +212,7 @@ mod tests {
             timeout_s: 20,
             page_size: 200,
             token_env: String::new(),
+            allow_insecure_http: false,
         }
     }
 

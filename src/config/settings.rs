@@ -20,6 +20,10 @@ pub struct EndpointSettings {
     pub page_size: u32,
     /// Environment variable holding a bearer token; empty for none.
     pub token_env: String,
+    /// The file accepts plain http:// to another machine for this endpoint (shown
+    /// as a danger; only the configuration file can set it).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 fn invalid(message: impl Into<String>) -> UiError {
@@ -38,6 +42,7 @@ impl EndpointSettings {
             timeout_s: super::default_timeout() as u32,
             page_size: super::default_page_size(),
             token_env: String::new(),
+            allow_insecure_http: false,
         }
     }
 
@@ -54,6 +59,7 @@ impl EndpointSettings {
                 AuthConfig::Bearer { token_env } => token_env.clone(),
                 AuthConfig::None => String::new(),
             },
+            allow_insecure_http: ep.allow_insecure_http,
         }
     }
 
@@ -70,6 +76,10 @@ impl EndpointSettings {
         }
         let mut ep = Endpoint::new(name, self.kind, url);
         ep.fhir_version = self.fhir_version;
+        ep.allow_insecure_http = self.allow_insecure_http;
+        if let Some(problem) = ep.insecure_address() {
+            return Err(invalid(problem));
+        }
         ep.timeout_s = u64::from(self.timeout_s);
         ep.page_size = self.page_size;
         if let Some(problem) = ep.out_of_bounds() {

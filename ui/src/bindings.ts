@@ -454,7 +454,12 @@ id: string | null, name: string, kind: EndpointKind, base_url: string, fhir_vers
 /**
  * Environment variable holding a bearer token; empty for none.
  */
-token_env: string, };
+token_env: string, 
+/**
+ * The file accepts plain http:// to another machine for this endpoint (shown
+ * as a danger; only the configuration file can set it).
+ */
+allow_insecure_http: boolean, };
 export type ConnectionReport = { ok: boolean, error: UiError | null, fhir_version: string | null, software: string | null, 
 /**
  * The searched resource types and whether the server offers each.
