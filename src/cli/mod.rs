@@ -234,7 +234,11 @@ pub fn run() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("crossview: {} ({})", f.error.message, f.error.code);
+            eprintln!(
+                "crossview: {} ({})",
+                crossview::display::terminal_safe(&f.error.message),
+                f.error.code
+            );
             ExitCode::from(f.code)
         }
     }
@@ -310,12 +314,21 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         } => {
             let json =
                 open(&cli)?.resource_json(patient.nhs.as_str(), source, resource_type, id)?;
-            say!("{json}");
+            // Exactly as received when piped; on a terminal, escapes that mean the
+            // same but that the terminal cannot obey.
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                say!("{}", crossview::display::json_terminal_safe(&json));
+            } else {
+                say!("{json}");
+            }
             Ok(0)
         }
         Command::Accept { patient, source } => {
             if open(&cli)?.accept_suspect(patient.nhs.as_str(), source)? {
-                say!("The data {source} last returned is now shown; what it replaced is removed.");
+                say!(
+                    "The data {} last returned is now shown; what it replaced is removed.",
+                    crossview::display::terminal_safe(source)
+                );
                 Ok(0)
             } else {
                 eprintln!(
@@ -332,7 +345,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Purge { source } => {
             let n = open(&cli)?.purge_source(source)?;
-            say!("Removed {n} sync(s) of \"{source}\" and everything they cached.");
+            say!(
+                "Removed {n} sync(s) of \"{}\" and everything they cached.",
+                crossview::display::terminal_safe(source)
+            );
             Ok(0)
         }
         Command::Inspect {
@@ -348,7 +364,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 output::print_inspected(&found);
             }
             for e in &errors {
-                eprintln!("crossview: {}", e.message);
+                eprintln!(
+                    "crossview: {}",
+                    crossview::display::terminal_safe(&e.message)
+                );
             }
             Ok(if errors.is_empty() { 0 } else { EXIT_FAILURE })
         }

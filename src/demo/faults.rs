@@ -37,12 +37,44 @@ pub enum Fault {
     EmptySearch(String),
     /// The CapabilityStatement no longer lists this resource type.
     NotOffered(String),
+    /// `next` links stay on the host but leave the endpoint's base path.
+    NextOtherPath,
+    /// Resource searches answer 500 with an OperationOutcome of this many issues.
+    HugeOutcome(usize),
+    /// MedicationRequest searches `_include` another person's Patient record.
+    IncludeIntruder,
+    /// Resource searches answer JSON nested this deep.
+    DeepJson(usize),
+    /// The Patient found carries the right NHS number but an id that is not a FHIR id.
+    BadPatientId(String),
+    /// The CapabilityStatement reports this FHIR version.
+    ReportsVersion(String),
+    /// Every request answers 429 with this `Retry-After` text.
+    RetryAfterText(String),
+    /// Resource searches answer a gzip body that inflates to this many MiB.
+    GzipBomb(usize),
+    /// Resource searches answer one page of about this many MiB.
+    HugePage(usize),
 }
 
 #[derive(Default)]
 pub(super) struct State {
     fault: Mutex<Fault>,
     rate_limited_left: Mutex<u32>,
+    /// The compressed body of a gzip bomb, made once when the fault is set.
+    bomb: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
+}
+
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let block = vec![b' '; 1024 * 1024];
+    let _ = gz.write_all(b"{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[");
+    for _ in 0..mib {
+        let _ = gz.write_all(&block);
+    }
+    let _ = gz.write_all(b"]}");
+    gz.finish().unwrap_or_default()
 }
 
 impl State {
@@ -50,6 +82,10 @@ impl State {
         if let Fault::RateLimited { times, .. } = &fault {
             *lock(&self.rate_limited_left) = *times;
         }
+        *lock(&self.bomb) = match &fault {
+            Fault::GzipBomb(mib) => Some(std::sync::Arc::new(gzip_bomb(*mib))),
+            _ => None,
+        };
         *lock(&self.fault) = fault;
     }
 
@@ -73,6 +109,17 @@ pub(super) async fn on_request(s: &State) -> Option<Response> {
         Fault::Delay(d) => {
             tokio::time::sleep(d).await;
             None
+        }
+        Fault::RetryAfterText(text) => {
+            let mut r = outcome(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "come back later",
+            );
+            if let Ok(v) = HeaderValue::from_str(&text) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Some(r)
         }
         Fault::RateLimited { retry_after_s, .. } => {
             let mut left = lock(&s.rate_limited_left);
@@ -102,6 +149,44 @@ pub(super) fn on_search(s: &State) -> Option<Response> {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             Some(outcome(status, "exception", "injected server error"))
         }
+        Fault::HugeOutcome(n) => {
+            let issues: Vec<Value> = (0..n)
+                .map(|i| json!({"severity": "error", "code": "exception", "diagnostics": format!("problem number {i}")}))
+                .collect();
+            Some(super::server::fhir_json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"resourceType": "OperationOutcome", "issue": issues}).to_string(),
+            ))
+        }
+        Fault::DeepJson(depth) => {
+            let body = format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{{\"resource\":{{\"resourceType\":\"Condition\",\"id\":\"deep\",\"x\":{}{}}}}}]}}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            Some(super::server::fhir_json(StatusCode::OK, body))
+        }
+        Fault::HugePage(mib) => {
+            let body = format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"id\":\"{}\",\"entry\":[]}}",
+                "x".repeat(mib * 1024 * 1024)
+            );
+            Some(super::server::fhir_json(StatusCode::OK, body))
+        }
+        Fault::GzipBomb(_) => {
+            let body = lock(&s.bomb)
+                .clone()
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/fhir+json"),
+            );
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            Some(r)
+        }
         Fault::HtmlError => {
             let mut r = (
                 StatusCode::BAD_GATEWAY,
@@ -130,6 +215,32 @@ pub(super) fn offered(s: &State, rtype: &str) -> bool {
     s.get() != Fault::NotOffered(rtype.to_string())
 }
 
+/// Resources added to a search as `_include`d.
+pub(super) fn extra_includes(s: &State, rtype: &str) -> Vec<Value> {
+    if s.get() == Fault::IncludeIntruder && rtype == "MedicationRequest" {
+        return vec![json!({"resourceType": "Patient", "id": "someone-else",
+            "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}],
+            "name": [{"family": "Intruder"}]})];
+    }
+    Vec::new()
+}
+
+/// The Patient found, as the fault would have it.
+pub(super) fn patient(s: &State, mut p: Value) -> Value {
+    if let Fault::BadPatientId(id) = s.get() {
+        p["id"] = json!(id);
+    }
+    p
+}
+
+/// The FHIR version the CapabilityStatement reports.
+pub(super) fn reported_version(s: &State) -> String {
+    match s.get() {
+        Fault::ReportsVersion(v) => v,
+        _ => "4.0.1".into(),
+    }
+}
+
 pub(super) fn extra_matches(s: &State, rtype: &str) -> Vec<Value> {
     if s.get() == Fault::WrongPatient && rtype == "AllergyIntolerance" {
         return vec![json!({
@@ -140,13 +251,22 @@ pub(super) fn extra_matches(s: &State, rtype: &str) -> Vec<Value> {
     Vec::new()
 }
 
-pub(super) fn paging(s: &State, patient_search: bool) -> Paging {
+/// `base`: the server's origin (scheme, host and port).
+pub(super) fn paging(s: &State, patient_search: bool, base: &str) -> Paging {
     let f = s.get();
     let active = !patient_search;
     Paging {
-        forced: active && matches!(f, Fault::NextLoop | Fault::ForeignNext),
+        forced: active
+            && matches!(
+                f,
+                Fault::NextLoop | Fault::ForeignNext | Fault::NextOtherPath
+            ),
         repeat: active && f == Fault::NextLoop,
-        host: (active && f == Fault::ForeignNext).then(|| "http://elsewhere.invalid".to_string()),
+        host: match f {
+            Fault::ForeignNext if active => Some("http://elsewhere.invalid".to_string()),
+            Fault::NextOtherPath if active => Some(format!("{base}/other-trust")),
+            _ => None,
+        },
     }
 }
 

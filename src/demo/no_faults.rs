@@ -24,7 +24,7 @@ pub(super) fn extra_matches(_: &State, _: &str) -> Vec<Value> {
     Vec::new()
 }
 
-pub(super) fn paging(_: &State, _: bool) -> Paging {
+pub(super) fn paging(_: &State, _: bool, _: &str) -> Paging {
     Paging {
         forced: false,
         repeat: false,
@@ -42,4 +42,16 @@ pub(super) fn empty_search(_: &State, _: &str) -> bool {
 
 pub(super) fn offered(_: &State, _: &str) -> bool {
     true
+}
+
+pub(super) fn extra_includes(_: &State, _: &str) -> Vec<Value> {
+    Vec::new()
+}
+
+pub(super) fn patient(_: &State, p: Value) -> Value {
+    p
+}
+
+pub(super) fn reported_version(_: &State) -> String {
+    "4.0.1".into()
 }

@@ -26,6 +26,8 @@ pub(super) struct Inner {
     resources: Vec<Value>,
     pub(super) faults: faults::State,
     base: String,
+    /// Scheme, host and port only.
+    origin: String,
     requests: Mutex<u64>,
 }
 
@@ -55,19 +57,36 @@ pub struct FixtureServer {
 impl FixtureServer {
     /// Starts on `127.0.0.1:port` (0 picks a free port).
     pub async fn start(resources: Vec<Value>, port: u16) -> std::io::Result<FixtureServer> {
+        FixtureServer::start_at(resources, port, "").await
+    }
+
+    /// Starts with its FHIR base under `path` (e.g. `/trust-a/fhir`), as many
+    /// organisations share one host.
+    pub async fn start_at(
+        resources: Vec<Value>,
+        port: u16,
+        path: &str,
+    ) -> std::io::Result<FixtureServer> {
         let listener = bind(port).await?;
         let addr = listener.local_addr()?;
+        let path = path.trim_end_matches('/').to_string();
         let inner = Arc::new(Inner {
             resources,
             faults: faults::State::default(),
-            base: format!("http://{addr}"),
+            base: format!("http://{addr}{path}"),
+            origin: format!("http://{addr}"),
             requests: Mutex::new(0),
         });
-        let app = Router::new()
+        let routes = Router::new()
             .route("/metadata", get(metadata))
             .route("/{rtype}", get(search))
             .route("/{rtype}/{id}", get(read))
             .with_state(inner.clone());
+        let app = if path.is_empty() {
+            routes
+        } else {
+            Router::new().nest(&path, routes)
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -187,7 +206,7 @@ async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
         StatusCode::OK,
         json!({
             "resourceType": "CapabilityStatement", "status": "active", "date": "2026-11-01", "kind": "instance",
-            "fhirVersion": "4.0.1", "format": ["json"],
+            "fhirVersion": faults::reported_version(&inner.faults), "format": ["json"],
             "software": {"name": "Crossview fixture server", "version": env!("CARGO_PKG_VERSION")},
             "rest": [{"mode": "server", "resource": resources}]
         })
@@ -260,10 +279,18 @@ async fn search(
     let mut entries: Vec<Value> = page
         .iter()
         .map(|r| {
+            let r = if is_patient_search {
+                faults::patient(&inner.faults, (*r).clone())
+            } else {
+                (*r).clone()
+            };
             json!({"fullUrl": format!("{}/{}/{}", inner.base, rtype, r["id"].as_str().unwrap_or("")),
                    "resource": r, "search": {"mode": "match"}})
         })
         .collect();
+    for r in faults::extra_includes(&inner.faults, &rtype) {
+        entries.push(json!({"resource": r, "search": {"mode": "include"}}));
+    }
     if q.get("_include").map(String::as_str) == Some("MedicationRequest:medication") {
         let mut seen = Vec::new();
         for r in &page {
@@ -289,7 +316,7 @@ async fn search(
     }
     let self_url = format!("{}{}", inner.base, uri);
     let mut links = vec![json!({"relation": "self", "url": self_url})];
-    let paging = faults::paging(&inner.faults, is_patient_search);
+    let paging = faults::paging(&inner.faults, is_patient_search, &inner.origin);
     if offset + count < matches.len() || paging.forced {
         let mut pairs: Vec<(String, String)> = q
             .iter()

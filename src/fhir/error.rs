@@ -46,7 +46,7 @@ pub enum FhirError {
     },
     #[error("paging loop: {url} gave a next link already followed")]
     PagingLoop { url: String },
-    #[error("{url} gave a next link to another server ({link}); not followed")]
+    #[error("{url} gave a next link outside this endpoint ({link}); not followed")]
     ForeignLink { url: String, link: String },
     #[error("{search} returned more than {max} pages (max_pages)")]
     TooManyPages { search: String, max: u32 },

@@ -16,6 +16,7 @@ use crate::config::{Endpoint, FhirVersionSetting};
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::bundle::SearchMode;
 use crate::fhir::capability::Capabilities;
+use crate::fhir::client::valid_id;
 use crate::fhir::reference::{
     Belongs, PatientIdentity, local_medication_ref, patient_has_nhs_number,
 };
@@ -239,6 +240,25 @@ impl EndpointSync {
         client: &FhirClient,
         caps: Option<&Capabilities>,
     ) -> Result<FhirVersion, UiError> {
+        let configured = match self.ep.fhir_version {
+            FhirVersionSetting::R4 => Some(FhirVersion::R4),
+            FhirVersionSetting::STU3 => Some(FhirVersion::STU3),
+            FhirVersionSetting::Auto => None,
+        };
+        // A server answering another release than configured is read as neither.
+        if let (Some(want), Some(reported)) = (configured, caps.and_then(Capabilities::version))
+            && want != reported
+        {
+            return Err(UiError::new(
+                ErrorCode::UnsupportedFhirVersion,
+                format!(
+                    "configured as {} but the server reports FHIR {}; nothing was read",
+                    want.as_str(),
+                    caps.and_then(|c| c.fhir_version_text.clone())
+                        .unwrap_or_default()
+                ),
+            ));
+        }
         let version = match (self.ep.fhir_version, caps) {
             (FhirVersionSetting::R4, _) => FhirVersion::R4,
             (FhirVersionSetting::STU3, _) => FhirVersion::STU3,
@@ -278,12 +298,18 @@ impl EndpointSync {
         )?;
         let mut patients = Vec::new();
         let mut ignored = 0;
+        let mut bad_ids = 0;
         let fetched_at = now_rfc3339();
         while let Some(page) = pager.next_page().await? {
             for entry in page.entries {
                 let v: Value = serde_json::from_str(&entry.raw)
                     .map_err(|e| malformed("Patient search", &e))?;
                 if v.get("resourceType").and_then(Value::as_str) != Some("Patient") {
+                    continue;
+                }
+                let id = v.get("id").and_then(Value::as_str).unwrap_or_default();
+                if !valid_id(id) {
+                    bad_ids += 1;
                     continue;
                 }
                 if patient_has_nhs_number(&v, &self.nhs) {
@@ -302,6 +328,11 @@ impl EndpointSync {
             }
         }
         let nhs = self.nhs.formatted();
+        if bad_ids > 0 {
+            self.summary.warnings.push(format!(
+                "{bad_ids} Patient record(s) with an id that is not a FHIR id were ignored"
+            ));
+        }
         if ignored > 0 {
             self.summary.warnings.push(format!(
                 "{ignored} Patient record(s) returned without NHS number {nhs} were ignored"

@@ -440,7 +440,7 @@ describe("Crossview UI with mocked IPC", () => {
   });
 
   it("the first sync with nothing cached: the banner says it is loading and from which sources", async () => {
-    const t = await openPage("ok", { cache: "empty", syncDelay: 250, axe: true });
+    const t = await openPage("ok", { cache: "empty", syncDelay: 700, axe: true });
     const { page } = t;
     await page.getByTestId("nhs-input").fill("999 000 0018");
     await page.getByTestId("nhs-submit").click();
@@ -452,10 +452,11 @@ describe("Crossview UI with mocked IPC", () => {
     assert.doesNotMatch(banner, /Name not known|Allergies not recorded|No known allergies/);
     assert.match(await page.getByTestId("summary-loading").innerText(), /Still loading from/);
     assert.equal(await page.getByTestId("offline-banner").count(), 0);
-    await t.shot("08-first-sync-loading");
-    await axeCheck(page, "loading");
     await page.getByTestId("tab-timeline").click();
     assert.match(await page.getByTestId("timeline-empty").innerText(), /^Loading the record from /);
+    await page.getByTestId("tab-summary").click();
+    await t.shot("08-first-sync-loading");
+    await axeCheck(page, "loading");
     await syncDone(page);
     assert.equal(await page.getByTestId("banner").getAttribute("data-loading"), "false");
     assert.match(await page.getByTestId("banner").innerText(), /ASHWORTH, Ada/);

@@ -504,9 +504,10 @@ export const endpoints = SOURCES.map((s) => ({
   timeout_s: 20,
   page_size: 200,
   token_env: "",
+  allow_insecure_http: false,
 }));
 
-export const endpointDefaults = { id: null, name: "", kind: "hospital", base_url: "", fhir_version: "auto", timeout_s: 20, page_size: 200, token_env: "" };
+export const endpointDefaults = { id: null, name: "", kind: "hospital", base_url: "", fhir_version: "auto", timeout_s: 20, page_size: 200, token_env: "", allow_insecure_http: false };
 
 export const connectionOk = {
   ok: true,

@@ -174,13 +174,15 @@ export function App() {
   );
 
   // Sources the record is still loading from: nothing cached from them and their sync not finished.
-  const loadingFrom = useMemo(() => {
+  const loadingSources = useMemo(() => {
     if (!patient) return [];
     const byId = new Map(progress.map((p) => [p.sourceId, p]));
-    return patient.sources
-      .filter((s) => s.configured && !s.last_success && ((syncing && !progressDone(byId.get(s.source_id))) || s.state === "syncing"))
-      .map((s) => s.source);
+    return patient.sources.filter(
+      (s) => s.configured && !s.last_success && ((syncing && !progressDone(byId.get(s.source_id))) || s.state === "syncing"),
+    );
   }, [patient, progress, syncing]);
+  const loadingFrom = useMemo(() => loadingSources.map((s) => s.source), [loadingSources]);
+  const loadingIds = useMemo(() => new Set(loadingSources.map((s) => s.source_id)), [loadingSources]);
 
   const requestSelect = (key: string, focus: boolean) => setSelect({ key, focus, seq: ++selSeq.current });
 
@@ -261,9 +263,10 @@ export function App() {
   };
 
   const onAccept = async (s: SourceStatus) => {
-    if (!nhs) return;
-    await api.acceptSuspect(nhs, s.source_id);
+    if (!nhs) return false;
+    const accepted = await api.acceptSuspect(nhs, s.source_id);
     await refresh(nhs, seq.current);
+    return accepted;
   };
   const onPurge = async (s: SourceStatus) => {
     const n = await api.purgeSource(s.source_id);
@@ -272,7 +275,8 @@ export function App() {
   };
 
   const hasContext = nhs !== null;
-  const flagCount = patient?.summary.flags.length ?? 0;
+  const warningCount = patient?.summary.flags.filter((f) => f.severity === "warning").length ?? 0;
+  const cautionCount = (patient?.summary.flags.length ?? 0) - warningCount;
   const doneCount = progress.filter(progressDone).length;
   const problemSources = patient?.sources.filter((s) => s.configured && s.stale).length ?? 0;
 
@@ -359,9 +363,14 @@ export function App() {
                     onClick={() => switchTab("summary")}
                   >
                     Summary
-                    {flagCount > 0 && (
+                    {warningCount > 0 && (
                       <span class="tab__count tab__count--warning">
-                        {flagCount} {flagCount === 1 ? "warning" : "warnings"}
+                        {warningCount} {warningCount === 1 ? "warning" : "warnings"}
+                      </span>
+                    )}
+                    {cautionCount > 0 && (
+                      <span class="tab__count tab__count--caution">
+                        {cautionCount} {cautionCount === 1 ? "caution" : "cautions"}
                       </span>
                     )}
                   </button>
@@ -416,7 +425,7 @@ export function App() {
                     {syncing && <h2 class="panel-title">Syncing</h2>}
                     <SyncProgress items={progress} running={syncing} />
                   </div>
-                  <SourcesPanel sources={patient.sources} now={now} onAccept={onAccept} onPurge={onPurge} />
+                  <SourcesPanel sources={patient.sources} now={now} onAccept={onAccept} onPurge={onPurge} loadingIds={loadingIds} />
                 </section>
                 <div role="tabpanel" id="panel-summary" aria-labelledby="tab-summary" class="tabpanel tabpanel--summary" tabIndex={0} hidden={tab !== "summary"}>
                   <Summary summary={patient.summary} events={patient.events} loadingFrom={loadingFrom} now={now} onOpenRef={openRef} />
@@ -443,7 +452,7 @@ export function App() {
                     searchRef={searchRef}
                   />
                   {readerEvent ? (
-                    <DischargeReader nhs={patient.nhs_number} event={readerEvent} onClose={closeReader} />
+                    <DischargeReader key={readerKey} nhs={patient.nhs_number} event={readerEvent} onClose={closeReader} />
                   ) : (
                     <DetailPanel
                       nhs={patient.nhs_number}

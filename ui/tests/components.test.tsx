@@ -26,7 +26,7 @@ import { App } from "../src/App";
 import { Banner } from "../src/components/Banner";
 import { DetailPanel } from "../src/components/DetailPanel";
 import { AttachmentView, DischargeReader, medBlock, medicationDose } from "../src/components/DischargeReader";
-import { Endpoints } from "../src/components/Endpoints";
+import { Endpoints, validateEndpoint } from "../src/components/Endpoints";
 import { ErrorText } from "../src/components/ErrorText";
 import { Lookup } from "../src/components/Lookup";
 import { Summary } from "../src/components/Summary";
@@ -113,6 +113,12 @@ describe("Lookup", () => {
     expect(q(c, "name-search-toggle").getAttribute("aria-expanded")).toBe("false");
     click(q(c, "name-search-toggle"));
     expect(q(c, "family-input").closest("[hidden]")).toBeNull();
+    // Esc closes the drop-down.
+    act(() => {
+      q(c, "family-input").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    });
+    expect(q(c, "name-search-toggle").getAttribute("aria-expanded")).toBe("false");
+    click(q(c, "name-search-toggle"));
     // Demo picks live in the drop-down.
     click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent?.includes("999 000 0034"))!);
     expect(onOpen).toHaveBeenCalledWith("9990000034");
@@ -421,7 +427,7 @@ describe("Sources and offline", () => {
   });
 
   it("a suspect source offers to accept its new data, after a confirmation explaining entries disappeared", async () => {
-    const onAccept = vi.fn().mockResolvedValue(undefined);
+    const onAccept = vi.fn().mockResolvedValue(true);
     const suspect = { ...sources[0], state: "suspect" as const, last_outcome: "suspect" as const, stale: true };
     const c = mount(<SourcesPanel sources={[suspect]} now={NOW} onAccept={onAccept} />);
     const item = q(c, "source-status");
@@ -892,6 +898,20 @@ describe("Endpoints", () => {
     expect(c.textContent).toContain("base_url must use https");
     expect(c.textContent).toContain(ERROR_PLAIN_ENGLISH.ConfigInvalid);
     expect(q(c, "error").dataset.code).toBe("ConfigInvalid");
+  });
+
+  it("refuses plain http to another machine unless the file allows it, and shows that as a danger", async () => {
+    const base = { ...endpointDefaults, name: "A" };
+    expect(validateEndpoint({ ...base, base_url: "http://gp.example.nhs.uk/fhir" }, [])).toEqual([
+      "Plain http:// is accepted only for this computer (127.0.0.1, ::1, localhost): use https://",
+    ]);
+    expect(validateEndpoint({ ...base, base_url: "http://127.0.0.1:8201/" }, [])).toEqual([]);
+    expect(validateEndpoint({ ...base, base_url: "http://[::1]:8201/" }, [])).toEqual([]);
+    expect(validateEndpoint({ ...base, base_url: "http://gp.example.nhs.uk/fhir", allow_insecure_http: true }, [])).toEqual([]);
+    m.listEndpoints.mockResolvedValueOnce([{ ...endpoints[1], base_url: "http://gp.meadowlane.example.nhs.uk/fhir", allow_insecure_http: true }]);
+    const c = mount(<Endpoints />);
+    await flush();
+    expect(q(c, "insecure-http").textContent).toBe("INSECURE: PLAIN HTTP ALLOWED");
   });
 
   it("shows the demo's endpoints read-only with a note", async () => {

@@ -12,12 +12,25 @@ const FHIR_OPTIONS: { value: FhirVersionSetting; label: string }[] = [
   { value: "STU3", label: "STU3" },
 ];
 
+/** Whether a URL points at this computer (where plain http is acceptable). */
+export function isLoopback(url: string): boolean {
+  try {
+    const h = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+  } catch {
+    return false;
+  }
+}
+
 /** Client-side checks before the core validates again on save. */
 export function validateEndpoint(e: EndpointSettings, others: EndpointSettings[]): string[] {
   const errs: string[] = [];
   if (!e.name.trim()) errs.push("Enter a name");
   else if (others.some((o) => o.name.trim() === e.name.trim())) errs.push("Another endpoint already has this name");
-  if (!/^https?:\/\/\S+$/i.test(e.base_url.trim())) errs.push("Base URL must start with https:// (or http:// for local testing)");
+  const url = e.base_url.trim();
+  if (!/^https?:\/\/\S+$/i.test(url)) errs.push("Base URL must start with https:// (or http:// for this computer)");
+  else if (/^http:\/\//i.test(url) && !isLoopback(url) && !e.allow_insecure_http)
+    errs.push("Plain http:// is accepted only for this computer (127.0.0.1, ::1, localhost): use https://");
   if (!Number.isFinite(e.timeout_s) || e.timeout_s < 1 || e.timeout_s > 600) errs.push("Timeout must be between 1 and 600 seconds");
   if (!Number.isInteger(e.page_size) || e.page_size < 1 || e.page_size > 1000) errs.push("Page size must be between 1 and 1000");
   if (e.token_env && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.token_env)) errs.push("Token variable must be an environment variable name (letters, digits, _)");
@@ -149,7 +162,17 @@ export function Endpoints({ demo = false }: { demo?: boolean }) {
                   <bdi>{ep.name}</bdi>
                 </td>
                 <td>{sourceKindLabel(ep.kind)}</td>
-                <td class="code wrap">{ep.base_url}</td>
+                <td class="code wrap">
+                  {ep.base_url}
+                  {ep.allow_insecure_http && (
+                    <>
+                      {" "}
+                      <span class="tag tag--critical" data-testid="insecure-http" title="Set in the configuration file">
+                        INSECURE: PLAIN HTTP ALLOWED
+                      </span>
+                    </>
+                  )}
+                </td>
                 <td>{ep.fhir_version}</td>
                 <td class="code">{ep.token_env || "None"}</td>
                 <td class="actions">
@@ -229,6 +252,12 @@ export function Endpoints({ demo = false }: { demo?: boolean }) {
           <div class="field">
             <label for="ep-url">Base URL</label>
             <input id="ep-url" class="input input--wide" type="url" spellcheck={false} value={editing.draft.base_url} onInput={(e) => set("base_url", (e.currentTarget as HTMLInputElement).value)} />
+            {editing.draft.allow_insecure_http && (
+              <p class="warning-callout warning-callout--small">
+                <strong>Danger: </strong>the configuration file allows plain http:// to another machine for this endpoint, so its data travels
+                unencrypted. Only the configuration file can change this.
+              </p>
+            )}
           </div>
           <div class="field">
             <label for="ep-fhir">FHIR version</label>

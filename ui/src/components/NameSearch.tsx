@@ -1,5 +1,5 @@
 import { type ComponentChildren, Fragment } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { PatientMatch, PatientSearch, UiError } from "../bindings";
 import { formatDate, NOT_KNOWN, parseDateInput } from "../lib/dates";
@@ -51,6 +51,24 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
   const [result, setResult] = useState<PatientSearch | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   const seq = useRef(0);
+  const rootRef = useRef<HTMLDivElement>(null);
+
+  // As a drop-down (in the header): a click outside closes it, and so does Esc.
+  useEffect(() => {
+    if (!compact || !open) return;
+    const onDown = (e: MouseEvent) => {
+      if (rootRef.current && e.target instanceof Node && !rootRef.current.contains(e.target)) onToggle(false);
+    };
+    document.addEventListener("mousedown", onDown);
+    return () => document.removeEventListener("mousedown", onDown);
+  }, [compact, open, onToggle]);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (!compact || !open || e.key !== "Escape") return;
+    e.preventDefault();
+    e.stopPropagation();
+    onToggle(false);
+    rootRef.current?.querySelector<HTMLElement>(".name-search__toggle")?.focus();
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -89,7 +107,7 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
       : "";
 
   return (
-    <div class={`name-search${compact ? " name-search--compact" : ""}`}>
+    <div class={`name-search${compact ? " name-search--compact" : ""}`} ref={rootRef} onKeyDown={onKeyDown}>
       <button
         type="button"
         class={compact ? "button button--small button--header-secondary name-search__toggle" : "button button--link name-search__toggle"}
@@ -183,7 +201,7 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
                   {matchParts(p).map((part, i) => (
                     <Fragment key={i}>
                       {i > 0 && " "}
-                      <span class={i === 0 ? "name-search__name" : "name-search__fact"}>{part}</span>
+                      <span class={i === 0 ? "name-search__name" : "name-search__fact"}>{i === 0 || i === 4 ? <bdi>{part}</bdi> : part}</span>
                     </Fragment>
                   ))}
                 </button>
@@ -200,7 +218,7 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
               {result.failures.map(([source, err], i) => (
                 <li key={i} class="warning-callout warning-callout--small" data-testid="name-search-failure" data-code={err.code}>
                   <strong class="visually-hidden">Warning: </strong>
-                  {plainError(err.code, source)}
+                  <bdi>{plainError(err.code, source)}</bdi>
                   <TechnicalDetail code={err.code} message={err.message} />
                 </li>
               ))}

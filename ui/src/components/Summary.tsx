@@ -165,14 +165,14 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
       </section>
       <div class="summary__cols">
         <div class="summary__col">
-          <AllergiesBlock s={summary} ctx={ctx} loadingFrom={loadingFrom} />
+          <AllergiesBlock s={summary} ctx={ctx} loadingFrom={loadingFrom} loading={loading} />
           <section class="summary__block" data-testid="do-not-give" aria-labelledby="dng-h">
             <h2 id="dng-h" class="summary__h">
               Do not give
             </h2>
             <Gaps gaps={meds.gaps} loadingFrom={loadingFrom} testid="do-not-give-gaps" short />
             {meds.do_not_give.length === 0 ? (
-              <p class="muted">None recorded.</p>
+              <NoneText loading={loading} />
             ) : (
               <ul class="groups">
                 {meds.do_not_give.map((g, i) => (
@@ -189,7 +189,7 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
             </h2>
             <Gaps gaps={meds.gaps} loadingFrom={loadingFrom} testid="medicine-gaps" />
             {meds.groups.length === 0 ? (
-              <p class="muted">None recorded.</p>
+              <NoneText loading={loading} />
             ) : (
               <ul class="groups">
                 {meds.groups.map((g, i) => (
@@ -203,7 +203,7 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
               Recently stopped or changed (last {meds.recent_days} days)
             </h2>
             {meds.recently_stopped.length === 0 ? (
-              <p class="muted">None recorded.</p>
+              <NoneText loading={loading} />
             ) : (
               <ul class="groups">
                 {meds.recently_stopped.map((g, i) => (
@@ -308,9 +308,17 @@ function FlagItem({
 
 function Gaps({ gaps, loadingFrom, testid, short }: { gaps: SourceGap[]; loadingFrom: string[]; testid: string; short?: boolean }) {
   if (gaps.length === 0) return null;
+  // Sources still loading are named once, together; the others each with their reason.
+  const loading = gaps.filter((g) => loadingFrom.includes(g.source));
+  const other = gaps.filter((g) => !loadingFrom.includes(g.source));
   return (
     <ul class={`gaps${short ? " gaps--short" : ""}`} data-testid={testid}>
-      {gaps.map((g) => (
+      {loading.length > 0 && (
+        <li class="gap">
+          <span class="tag tag--incomplete">NOT KNOWN YET</span> Still loading from <bdi>{loading.map((g) => g.source).join(", ")}</bdi>
+        </li>
+      )}
+      {other.map((g) => (
         <li key={g.source_id} class="gap">
           <span class="tag tag--incomplete">NOT KNOWN</span> <bdi>{gapWords(g, loadingFrom)}</bdi>
         </li>
@@ -319,16 +327,27 @@ function Gaps({ gaps, loadingFrom, testid, short }: { gaps: SourceGap[]; loading
   );
 }
 
-function AllergiesBlock({ s, ctx, loadingFrom }: { s: SummaryData; ctx: EntryCtx; loadingFrom: string[] }) {
+/** What an empty list says: never "None recorded" while sources are still loading. */
+function NoneText({ loading }: { loading: boolean }) {
+  return <p class="muted">{loading ? "None in the data read so far — still loading." : "None recorded."}</p>;
+}
+
+function AllergiesBlock({ s, ctx, loadingFrom, loading }: { s: SummaryData; ctx: EntryCtx; loadingFrom: string[]; loading: boolean }) {
   const a = s.allergies;
+  const nothingYet = loading && a.groups.length === 0;
   return (
     <section class="summary__block" aria-labelledby="allergies-h" data-testid="summary-allergies" data-state={a.state}>
       <h2 id="allergies-h" class="summary__h">
         Allergies and adverse reactions
       </h2>
-      {a.state === "incomplete" && (
+      {a.state === "incomplete" && !nothingYet && (
         <p class="allergy-state allergy-state--incomplete">
           <span class="tag tag--incomplete">INCOMPLETE</span> Not every source could vouch for this patient's allergies.
+        </p>
+      )}
+      {nothingYet && (
+        <p class="allergy-state">
+          <strong>Not known yet</strong> — the sources have not answered.
         </p>
       )}
       {a.state === "no-known-allergies" && (
@@ -336,7 +355,7 @@ function AllergiesBlock({ s, ctx, loadingFrom }: { s: SummaryData; ctx: EntryCtx
           <strong>No known allergies</strong> — every source was read and records only that there are none.
         </p>
       )}
-      {a.state === "not-recorded" && (
+      {a.state === "not-recorded" && !nothingYet && (
         <p class="allergy-state">
           <strong>Allergies not recorded</strong>
           {a.negations.length > 0 ? " apart from the statements below." : " at any source."}

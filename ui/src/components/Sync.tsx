@@ -179,13 +179,15 @@ function Freshness({ s, now }: { s: SourceStatus; now?: Date }) {
 interface PanelProps {
   sources: SourceStatus[];
   now?: Date;
-  /** Accept what a suspect source last returned (by source id); resolves when done. */
-  onAccept?: (s: SourceStatus) => Promise<void>;
+  /** Accept what a suspect source last returned (by source id); false when there was nothing to accept. */
+  onAccept?: (s: SourceStatus) => Promise<boolean>;
   /** Remove the cached data of a source no longer configured (by source id). */
   onPurge?: (s: SourceStatus) => Promise<number>;
+  /** Ids of the sources the record is loading from for the first time. */
+  loadingIds?: ReadonlySet<string>;
 }
 
-export function SourcesPanel({ sources, now, onAccept, onPurge }: PanelProps) {
+export function SourcesPanel({ sources, now, onAccept, onPurge, loadingIds }: PanelProps) {
   return (
     <section class="sources" aria-labelledby="sources-h">
       <h2 id="sources-h" class="panel-title">
@@ -196,7 +198,7 @@ export function SourcesPanel({ sources, now, onAccept, onPurge }: PanelProps) {
       ) : (
         <ul class="plain-list">
           {sources.map((s) => (
-            <SourceItem key={s.source_id} s={s} now={now} onAccept={onAccept} onPurge={onPurge} />
+            <SourceItem key={s.source_id} s={s} now={now} onAccept={onAccept} onPurge={onPurge} loading={!!loadingIds?.has(s.source_id)} />
           ))}
         </ul>
       )}
@@ -206,7 +208,7 @@ export function SourcesPanel({ sources, now, onAccept, onPurge }: PanelProps) {
 
 type Confirm = null | "accept" | "purge";
 
-function SourceItem({ s, now, onAccept, onPurge }: { s: SourceStatus; now?: Date } & Pick<PanelProps, "onAccept" | "onPurge">) {
+function SourceItem({ s, now, onAccept, onPurge, loading }: { s: SourceStatus; now?: Date; loading: boolean } & Pick<PanelProps, "onAccept" | "onPurge">) {
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
@@ -218,8 +220,8 @@ function SourceItem({ s, now, onAccept, onPurge }: { s: SourceStatus; now?: Date
     setError(null);
     try {
       if (what === "accept" && onAccept) {
-        await onAccept(s);
-        setDone(null);
+        const accepted = await onAccept(s);
+        setDone(accepted ? null : `There was nothing kept aside from ${s.source} to accept.`);
       } else if (what === "purge" && onPurge) {
         const n = await onPurge(s);
         setDone(`Removed ${n.toLocaleString("en-GB")} cached ${n === 1 ? "entry" : "entries"} from ${s.source}.`);
@@ -247,10 +249,10 @@ function SourceItem({ s, now, onAccept, onPurge }: { s: SourceStatus; now?: Date
         <span class="muted">{sourceKindLabel(s.source_kind)}</span>
       </div>
       <div class="source__status">
-        <StateTag s={s} />
+        {loading ? <span class="tag tag--plain">Loading…</span> : <StateTag s={s} />}
         {total && <span class="muted source__count">{total}</span>}
       </div>
-      <Freshness s={s} now={now} />
+      {loading ? <div class="muted">Loading for the first time…</div> : <Freshness s={s} now={now} />}
       {failed && s.last_error_code && (
         <div class="source__error">
           {plainError(s.last_error_code, s.source)}

@@ -290,7 +290,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               data-testid="search-input"
               class="input input--search"
               type="search"
-              placeholder="Title, detail, source or code (press /)"
+              placeholder="Title, detail, code (press /)"
               value={filters.text}
               onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
             />
