@@ -43,16 +43,45 @@ fn constants() -> String {
         .iter()
         .map(|k| (k.as_str().to_string(), k.label().into()))
         .collect();
+    let key = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let marks: serde_json::Map<String, serde_json::Value> = EventMark::ALL
+        .iter()
+        .map(|m| (key(serde_json::json!(m)), m.label().into()))
+        .collect();
+    let states: serde_json::Map<String, serde_json::Value> = MedicineState::ALL
+        .iter()
+        .map(|m| (key(serde_json::json!(m)), m.label().into()))
+        .collect();
+    let flag_titles: serde_json::Map<String, serde_json::Value> = FlagKind::ALL
+        .iter()
+        .map(|f| (key(serde_json::json!(f)), f.title().into()))
+        .collect();
+    let flag_tags: serde_json::Map<String, serde_json::Value> = FlagKind::ALL
+        .iter()
+        .map(|f| (key(serde_json::json!(f)), f.tag().into()))
+        .collect();
     format!(
         "/** Every error code the core can return. */\n\
          export const ERROR_CODES: readonly ErrorCode[] = {};\n\
          /** What each error code means, in words a clinician understands. */\n\
          export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {};\n\
          /** The label shown beside a source's name for each kind of endpoint. */\n\
-         export const SOURCE_KIND_LABELS: Record<EndpointKind, string> = {};\n",
+         export const SOURCE_KIND_LABELS: Record<EndpointKind, string> = {};\n\
+         /** The words shown for each mark (the command line prints the same). */\n\
+         export const EVENT_MARK_LABELS: Record<EventMark, string> = {};\n\
+         /** The words shown for each medicine state. */\n\
+         export const MEDICINE_STATE_LABELS: Record<MedicineState, string> = {};\n\
+         /** Each flag kind as a heading. */\n\
+         export const FLAG_KIND_TITLES: Record<FlagKind, string> = {};\n\
+         /** Each flag kind as short words on the entries it names. */\n\
+         export const FLAG_KIND_TAGS: Record<FlagKind, string> = {};\n",
         json(&codes),
         json(&plain),
         json(&kinds),
+        json(&marks),
+        json(&states),
+        json(&flag_titles),
+        json(&flag_tags),
     )
 }
 

@@ -166,6 +166,15 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
         ]
     );
     assert!(view_d["medications"].as_array().unwrap().len() >= 3);
+    // The newest discharge carries its medicine changes against the GP's list.
+    assert_eq!(view_d["kind"], "discharge-summary");
+    let changes = &view_d["medication_changes"];
+    assert!(changes.is_object(), "{view_d}");
+    assert_eq!(changes["compared_with"], json!(["Meadow Lane Surgery"]));
+    assert_eq!(
+        changes["stopped"][0]["title"], "Amlodipine 5mg tablets",
+        "{changes}"
+    );
     assert!(view_d["encounter"]["title"].is_string());
     assert!(!view_d["attachments"].as_array().unwrap().is_empty());
 

@@ -4,7 +4,7 @@
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -101,10 +101,19 @@ async fn wait_js(c: &Client, script: &str, what: &str) {
         {
             return;
         }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
+        if t0.elapsed() >= Duration::from_secs(30) {
+            // What was on screen instead, for the failure message.
+            let page = c
+                .execute("return document.body.innerText.slice(0, 3000);", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(out_dir().join("timeout.png"), png);
+            }
+            panic!("timed out waiting for {what} (screenshot timeout.png); the page said:\n{page}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -183,16 +192,22 @@ async fn assert_accessible(c: &Client) {
     );
 }
 
-fn write_offline_config(dir: &Path) -> PathBuf {
-    // The same sources, now at an address where nothing answers: every server is gone.
-    let mut t = String::new();
-    for (i, s) in SOURCES.iter().enumerate() {
-        let kind = if i == 2 { "gp" } else { "hospital" };
-        t.push_str(&format!("[[endpoint]]\nname = \"{s}\"\nkind = \"{kind}\"\nbase_url = \"http://127.0.0.1:9/{i}\"\ntimeout_s = 2\n\n"));
-    }
-    let p = dir.join("offline.toml");
-    std::fs::write(&p, t).unwrap();
-    p
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,29 +220,46 @@ async fn clinician_journey_in_the_real_webview() {
     let data_s = data.to_string_lossy().to_string();
     let driver = start_driver();
 
-    // 1. Launch on the demo trusts and look up the patient.
+    // 1. Launch on the demo trusts and look up the patient: the summary comes first.
     let c = launch(&driver, &["--demo", "--data-dir", &data_s]).await;
     screenshot(&c, "01-lookup").await;
     open_record(&c, NHS).await;
-    wait_js(&c, "return !!document.querySelector('[data-testid=banner]') && document.querySelectorAll('[data-testid=timeline-row]').length > 0 && !document.querySelector('[data-testid=sync-button][disabled]')", "timeline after sync").await;
-    let banner = c
-        .find(Locator::Css("[data-testid=banner]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    wait_js(&c, "return !!document.querySelector('[data-testid=summary][data-loading=false]') && !document.querySelector('[data-testid=sync-button][disabled]') && document.querySelectorAll('[data-testid=summary-flag]').length > 0", "summary after sync").await;
+    let banner = text_of(&c, "[data-testid=banner]").await;
     assert!(banner.contains("ASHWORTH"), "{banner}");
     assert!(banner.contains("999 000 0018"), "{banner}");
     assert!(banner.contains("02-Mar-1948 (78y)"), "{banner}");
-    let allergies = c
-        .find(Locator::Css("[data-testid=banner-allergies]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(allergies.contains("Penicillin"), "{allergies}");
+    let allergies = text_of(&c, "[data-testid=banner-allergies]").await;
+    assert!(
+        allergies.to_lowercase().contains("penicillin"),
+        "{allergies}"
+    );
+    assert!(!allergies.contains("No known allergies"), "{allergies}");
+    // The demo's reconciliation, as a clinician sees it: a penicillin allergy at one
+    // trust against co-amoxiclav from another; amlodipine stopped on discharge, still at the GP.
+    for kind in ["allergy-to-ingredient", "stopped-elsewhere"] {
+        assert_eq!(
+            count(&c, &format!("[data-testid=summary-flag][data-kind={kind}]")).await,
+            1,
+            "flag {kind}"
+        );
+    }
+    let flags = text_of(&c, "[data-testid=summary]").await;
+    assert!(flags.contains("Co-amoxiclav"), "{flags}");
+    assert!(flags.contains("Amlodipine"), "{flags}");
+    assert!(count(&c, "[data-testid=allergy-group]").await >= 2);
+    assert!(count(&c, "[data-testid=medicine-group]").await >= 3);
+    screenshot(&c, "02-summary-flags").await;
+    assert_accessible(&c).await;
+
+    // 2. The timeline, one click away: entries from every source.
+    click(&c, "[data-testid=tab-timeline]").await;
+    wait_js(
+        &c,
+        "return document.querySelectorAll('[data-testid=timeline-row]').length > 0",
+        "timeline",
+    )
+    .await;
     let shown = sources_shown(&c).await;
     for s in SOURCES {
         assert!(
@@ -235,58 +267,50 @@ async fn clinician_journey_in_the_real_webview() {
             "no entry from {s} on screen: {shown:?}"
         );
     }
-    screenshot(&c, "02-timeline-all-sources").await;
+    screenshot(&c, "03-timeline-all-sources").await;
     assert_accessible(&c).await;
 
-    // 2. Filter to discharges.
-    c.find(Locator::Css("[data-testid=filter-kind-discharge]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // 3. Filter to discharges and open the latest discharge summary: its changes come first.
+    click(&c, "[data-testid=filter-kind-discharge]").await;
     wait_js(&c, "const r = [...document.querySelectorAll('[data-testid=timeline-row]')]; return r.length > 0 && r.every(x => x.dataset.kind === 'discharge')", "discharge filter").await;
-    screenshot(&c, "03-discharges").await;
-
-    // 3. Open a discharge summary.
-    let row = c
-        .find(Locator::Css(
-            "[data-testid=timeline-row][data-resource-type=Composition]",
-        ))
-        .await
-        .unwrap();
-    row.click().await.unwrap();
+    screenshot(&c, "04-discharges").await;
+    click(
+        &c,
+        "[data-testid=timeline-row][data-resource-type=Composition]",
+    )
+    .await;
     wait_js(
         &c,
         "return !!document.querySelector('[data-testid=detail-panel]')",
         "detail panel",
     )
     .await;
-    c.find(Locator::Css("[data-testid=open-discharge]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let button = text_of(&c, "[data-testid=open-discharge]").await;
+    assert!(button.contains("Read discharge summary"), "{button}");
+    click(&c, "[data-testid=open-discharge]").await;
     wait_js(
         &c,
-        "return document.querySelectorAll('[data-testid=discharge-section]').length >= 3",
-        "discharge reader",
+        "return document.querySelectorAll('[data-testid=discharge-section]').length >= 3 && !!document.querySelector('[data-testid=medication-changes]')",
+        "discharge reader with its changes",
     )
     .await;
-    let reader = c
-        .find(Locator::Css("[data-testid=discharge-reader]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let changes = text_of(&c, "[data-testid=medication-changes]").await;
+    assert!(
+        changes.contains("Amlodipine") && changes.contains("Low blood pressure"),
+        "{changes}"
+    );
+    assert!(changes.contains("Co-amoxiclav"), "{changes}");
+    let reader = text_of(&c, "[data-testid=discharge-reader]").await;
     assert!(
         reader.contains("Medications and medical devices"),
         "{reader}"
     );
     assert!(reader.contains("GP to review medication"), "{reader}");
-    screenshot(&c, "04-discharge-summary").await;
+    assert!(
+        reader.contains("discharged home after"),
+        "the Composition's own narrative: {reader}"
+    );
+    screenshot(&c, "05-discharge-summary").await;
     // The PDF attachment is rendered inside the app (pdf.js on a canvas), from inline data.
     wait_js(
         &c,
@@ -298,10 +322,17 @@ async fn clinician_journey_in_the_real_webview() {
     .await;
     let pdf_error = count(&c, "[data-testid=discharge-reader] .error-message").await;
     assert_eq!(pdf_error, 0, "no attachment failed to display");
-    screenshot(&c, "04b-discharge-pdf").await;
+    screenshot(&c, "05b-discharge-pdf").await;
+    // Esc closes the reader.
+    c.execute("document.activeElement && document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return true;", vec![]).await.unwrap();
+    wait_js(
+        &c,
+        "return !document.querySelector('[data-testid=discharge-reader]')",
+        "reader closed by Esc",
+    )
+    .await;
 
     // 4. One demo trust stops; a re-sync keeps its cached entries, marked stale.
-    let before = count(&c, "[data-testid=timeline-row]").await;
     let r = invoke(
         &c,
         "demo_set_online",
@@ -309,53 +340,214 @@ async fn clinician_journey_in_the_real_webview() {
     )
     .await;
     assert!(r.get("ok").is_some(), "{r}");
-    c.find(Locator::Css("[data-testid=sync-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=sync-button]").await;
     wait_js(&c, "return document.querySelector('[data-testid=source-status][data-source=\"Hillcrest Community Trust\"]')?.dataset.stale === 'true'", "Hillcrest marked stale").await;
-    let status = c
-        .find(Locator::Css(
-            "[data-testid=source-status][data-source=\"Hillcrest Community Trust\"]",
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = text_of(
+        &c,
+        "[data-testid=source-status][data-source=\"Hillcrest Community Trust\"]",
+    )
+    .await;
     assert!(
         status.to_lowercase().contains("as of"),
         "the stale source says how old its data is: {status}"
     );
+    // Its allergy is still listed, and the allergy line now says it is incomplete.
+    let allergies = text_of(&c, "[data-testid=banner-allergies]").await;
+    assert!(
+        allergies.to_lowercase().contains("penicillin"),
+        "{allergies}"
+    );
+    assert!(
+        allergies.to_uppercase().contains("INCOMPLETE"),
+        "{allergies}"
+    );
     assert_eq!(count(&c, "[data-testid=offline-banner]").await, 0);
-    screenshot(&c, "05-one-trust-stale").await;
-    let _ = before;
+    screenshot(&c, "06-one-trust-stale").await;
     c.close().await.unwrap();
 
     // 5. Every server gone; the app restarts and opens the record from the cache, offline.
-    let config = write_offline_config(tmp.path());
-    let c = launch(
-        &driver,
-        &["--config", &config.to_string_lossy(), "--data-dir", &data_s],
+    let c = launch(&driver, &["--demo-offline", "--data-dir", &data_s]).await;
+    open_record(&c, NHS).await;
+    wait_js(&c, "return !!document.querySelector('[data-testid=offline-banner]') && !!document.querySelector('[data-testid=summary]') && !document.querySelector('[data-testid=sync-button][disabled]')", "offline banner with the cached record").await;
+    let offline = text_of(&c, "[data-testid=offline-banner]").await;
+    assert!(offline.to_lowercase().contains("offline"), "{offline}");
+    click(&c, "[data-testid=tab-timeline]").await;
+    wait_js(
+        &c,
+        "return document.querySelectorAll('[data-testid=timeline-row]').length > 0",
+        "cached timeline",
     )
     .await;
-    open_record(&c, NHS).await;
-    wait_js(&c, "return !!document.querySelector('[data-testid=offline-banner]') && document.querySelectorAll('[data-testid=timeline-row]').length > 0", "offline banner with cached timeline").await;
-    let offline = c
-        .find(Locator::Css("[data-testid=offline-banner]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(offline.to_lowercase().contains("offline"), "{offline}");
     let shown = sources_shown(&c).await;
     assert!(
         shown.len() >= 3,
         "cached entries from the sources: {shown:?}"
     );
-    screenshot(&c, "06-offline-from-cache").await;
+    screenshot(&c, "07-offline-from-cache").await;
     c.close().await.unwrap();
+}
+
+/// Rows of the timeline whose whole box is inside the window, without scrolling.
+const VISIBLE_ROWS: &str = "return [...document.querySelectorAll('[data-testid=timeline-row]')].filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight && b.height > 0; }).length;";
+
+/// The banner's allergy line is on screen.
+const ALLERGY_LINE_VISIBLE: &str = "const b = document.querySelector('[data-testid=banner-allergies]')?.getBoundingClientRect(); return !!b && b.top >= 0 && b.bottom <= window.innerHeight && b.height > 0;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and WebKitWebDriver; scripts/test.sh runs it under Xvfb"]
+async fn the_record_fits_real_nhs_monitors() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().unwrap();
+    let data_s = tmp.path().join("cache").to_string_lossy().to_string();
+    let driver = start_driver();
+    let c = launch(&driver, &["--demo", "--data-dir", &data_s]).await;
+    open_record(&c, NHS).await;
+    wait_js(&c, "return !!document.querySelector('[data-testid=summary][data-loading=false]') && !document.querySelector('[data-testid=sync-button][disabled]')", "record synced").await;
+    // (width, height, rows wanted without scrolling)
+    for (w, h, rows) in [(1024u32, 768u32, 8usize), (1366, 768, 12), (1920, 1080, 12)] {
+        c.set_window_size(w, h).await.unwrap();
+        wait_js(
+            &c,
+            &format!("return Math.abs(window.innerWidth - {w}) < 40"),
+            "resized",
+        )
+        .await;
+        click(&c, "[data-testid=tab-summary]").await;
+        wait_js(&c, ALLERGY_LINE_VISIBLE, "allergy line on screen (summary)").await;
+        screenshot(&c, &format!("10-summary-{w}x{h}")).await;
+        assert_accessible(&c).await;
+        click(&c, "[data-testid=tab-timeline]").await;
+        wait_js(
+            &c,
+            "return document.querySelectorAll('[data-testid=timeline-row]').length > 0",
+            "timeline",
+        )
+        .await;
+        let visible = c
+            .execute(VISIBLE_ROWS, vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap() as usize;
+        assert!(
+            visible >= rows,
+            "{w}x{h}: {visible} timeline rows visible without scrolling, wanted {rows}"
+        );
+        let line = c.execute(ALLERGY_LINE_VISIBLE, vec![]).await.unwrap();
+        assert_eq!(line, json!(true), "{w}x{h}: the allergy line is on screen");
+        // Nothing pushes the page wider than the window.
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!(
+            overflow <= 1,
+            "{w}x{h}: page wider than the window by {overflow} px"
+        );
+        screenshot(&c, &format!("11-timeline-{w}x{h}")).await;
+        assert_accessible(&c).await;
+        eprintln!("{w}x{h}: {visible} timeline rows visible without scrolling");
+    }
+    c.close().await.unwrap();
+}
+
+/// While a slow source is still loading on the first open, nothing on screen
+/// claims what is not yet known; when it answers, its entries appear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and WebKitWebDriver; scripts/test.sh runs it under Xvfb"]
+async fn a_slow_source_is_shown_as_loading_never_as_nothing() {
+    use crossview::demo::{Fault, FixtureServer, demo_sources};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut servers = Vec::new();
+    let mut config = String::new();
+    for s in demo_sources(0) {
+        let server = FixtureServer::start(s.resources.clone(), 0).await.unwrap();
+        config.push_str(&format!(
+            "[[endpoint]]\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\ntimeout_s = 30\n\n",
+            s.name,
+            s.kind.as_str(),
+            server.base_url()
+        ));
+        servers.push((s.name, server));
+    }
+    // The GP (source of the allergies and the name) answers after 6 seconds.
+    let slow = servers
+        .iter()
+        .find(|(n, _)| n == "Meadow Lane Surgery")
+        .unwrap();
+    slow.1.set_fault(Fault::Delay(Duration::from_secs(6)));
+    let path = tmp.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let data_s = tmp.path().join("cache").to_string_lossy().to_string();
+    let driver = start_driver();
+    let c = launch(
+        &driver,
+        &["--config", &path.to_string_lossy(), "--data-dir", &data_s],
+    )
+    .await;
+    open_record(&c, NHS).await;
+    // The others answer first: entries appear while the GP is still loading.
+    wait_js(&c, "return (document.querySelector('[data-testid=banner]')?.innerText || '').includes('ASHWORTH')", "name from the first sources").await;
+    let mut checks = 0;
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(4) {
+        let page = c
+            .execute("return document.body.innerText;", vec![])
+            .await
+            .unwrap();
+        let page = page.as_str().unwrap_or_default().to_string();
+        if page.contains("Meadow Lane") && page.to_lowercase().contains("loading") {
+            for false_claim in [
+                "Allergies not recorded",
+                "No known allergies",
+                "No events in this record",
+                "Name not known",
+            ] {
+                assert!(
+                    !page.contains(false_claim),
+                    "while loading: {false_claim}\n{page}"
+                );
+            }
+            checks += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        checks > 0,
+        "the loading state named the slow source at least once"
+    );
+    screenshot(&c, "08-slow-source-loading").await;
+    // When it answers, its entries appear.
+    wait_js(
+        &c,
+        "return !document.querySelector('[data-testid=sync-button][disabled]')",
+        "sync finished",
+    )
+    .await;
+    click(&c, "[data-testid=tab-timeline]").await;
+    wait_js(
+        &c,
+        "return document.querySelectorAll('[data-testid=timeline-row]').length > 0",
+        "timeline",
+    )
+    .await;
+    let shown = sources_shown(&c).await;
+    assert!(
+        shown.contains(&"Meadow Lane Surgery".to_string()),
+        "{shown:?}"
+    );
+    let allergies = text_of(&c, "[data-testid=banner-allergies]").await;
+    assert!(
+        allergies.to_lowercase().contains("penicillin"),
+        "{allergies}"
+    );
+    screenshot(&c, "09-slow-source-arrived").await;
+    c.close().await.unwrap();
+    drop(servers);
 }

@@ -273,7 +273,7 @@ impl App {
         let source_id = self
             .source_ids(&sources, &[source.to_string()])?
             .swap_remove(0);
-        discharge_view(
+        let mut view = discharge_view(
             &store,
             &sources,
             nhs.as_str(),
@@ -281,7 +281,21 @@ impl App {
             resource_type,
             id,
         )?
-        .ok_or_else(|| not_cached(source, resource_type, id))
+        .ok_or_else(|| not_cached(source, resource_type, id))?;
+        if view.kind == crate::discharge::DocumentKind::DischargeSummary {
+            // The changes panel at the top of the reader.
+            view.medication_changes = self
+                .discharges(nhs.as_str())?
+                .into_iter()
+                .find(|d| {
+                    d.source_id == source_id
+                        && d.documents
+                            .iter()
+                            .any(|x| x.resource_type == resource_type && x.resource_id == id)
+                })
+                .map(|d| d.medication_changes);
+        }
+        Ok(view)
     }
 
     /// Finds patients by family name and date of birth (`yyyy-mm-dd`) at every endpoint.

@@ -26,6 +26,40 @@ pub enum FlagKind {
     DemographicsDiffer,
 }
 
+impl FlagKind {
+    pub const ALL: [FlagKind; 5] = [
+        FlagKind::AllergyToIngredient,
+        FlagKind::StoppedElsewhere,
+        FlagKind::AllergyStatusConflict,
+        FlagKind::NoKnownAllergiesConflict,
+        FlagKind::DemographicsDiffer,
+    ];
+
+    /// What the flag is about, as a heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            FlagKind::AllergyToIngredient => "Allergy to an ingredient of a current medicine",
+            FlagKind::StoppedElsewhere => "Stopped at one source, current at another",
+            FlagKind::AllergyStatusConflict => "Allergy current at one source, not at another",
+            FlagKind::NoKnownAllergiesConflict => {
+                "\u{201c}No known allergies\u{201d} beside a recorded allergy"
+            }
+            FlagKind::DemographicsDiffer => "Patient details differ between sources",
+        }
+    }
+
+    /// Short words on the entries a flag names.
+    pub fn tag(self) -> &'static str {
+        match self {
+            FlagKind::AllergyToIngredient => "ALLERGY WARNING",
+            FlagKind::StoppedElsewhere => "STOPPED ELSEWHERE",
+            FlagKind::AllergyStatusConflict => "STATUS DIFFERS",
+            FlagKind::NoKnownAllergiesConflict => "NKA CONFLICT",
+            FlagKind::DemographicsDiffer => "DETAILS DIFFER",
+        }
+    }
+}
+
 /// How strongly a flag speaks.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -41,6 +41,35 @@ pub enum MedicineState {
 }
 
 impl MedicineState {
+    pub const ALL: [MedicineState; 10] = [
+        MedicineState::Current,
+        MedicineState::OnHold,
+        MedicineState::Stopped,
+        MedicineState::Completed,
+        MedicineState::Ended,
+        MedicineState::InpatientOnly,
+        MedicineState::NotTaken,
+        MedicineState::DoNotGive,
+        MedicineState::Proposed,
+        MedicineState::EnteredInError,
+    ];
+
+    /// The words shown for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MedicineState::Current => "CURRENT",
+            MedicineState::OnHold => "ON HOLD",
+            MedicineState::Stopped => "STOPPED",
+            MedicineState::Completed => "COMPLETED",
+            MedicineState::Ended => "ENDED",
+            MedicineState::InpatientOnly => "INPATIENT ONLY",
+            MedicineState::NotTaken => "NOT TAKEN",
+            MedicineState::DoNotGive => "DO NOT GIVE",
+            MedicineState::Proposed => "PROPOSED",
+            MedicineState::EnteredInError => "ENTERED IN ERROR",
+        }
+    }
+
     pub fn is_current(self) -> bool {
         matches!(self, MedicineState::Current | MedicineState::OnHold)
     }

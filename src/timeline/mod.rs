@@ -93,6 +93,20 @@ pub enum EventMark {
 }
 
 impl EventMark {
+    pub const ALL: [EventMark; 11] = [
+        EventMark::DoNotGive,
+        EventMark::NotTaken,
+        EventMark::Stopped,
+        EventMark::OnHold,
+        EventMark::Proposal,
+        EventMark::Unconfirmed,
+        EventMark::Refuted,
+        EventMark::HighCriticality,
+        EventMark::Intolerance,
+        EventMark::Superseded,
+        EventMark::Degraded,
+    ];
+
     /// The words shown for it.
     pub fn label(self) -> &'static str {
         match self {

@@ -209,7 +209,7 @@ describe("Crossview UI with mocked IPC", () => {
       ["stopped-elsewhere", "warning"],
       ["demographics-differ", "caution"],
     ]);
-    assert.match(await flags.first().innerText(), /^WARNING Allergy to an ingredient Co-amoxiclav/);
+    assert.match(await flags.first().innerText(), /^WARNING Allergy to an ingredient of a current medicine Co-amoxiclav/);
     assert.match(await flags.nth(2).innerText(), /^CAUTION/);
     // Flags come first, above the groups.
     const f0 = await flags.first().boundingBox();
@@ -252,7 +252,7 @@ describe("Crossview UI with mocked IPC", () => {
     // Sources panel: compact, no per-type or zero counts.
     const panel = await page.locator(".sources").innerText();
     assert.match(panel, /Riverside University Hospitals/);
-    assert.match(panel, /Up to date/);
+    assert.match(panel, /Read recently/);
     assert.match(panel, /Updated \d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d/);
     assert.match(panel, /24 resources/);
     assert.doesNotMatch(panel, /MedicationStatement:|: 0\b/);
@@ -640,6 +640,8 @@ describe("Crossview UI with mocked IPC", () => {
     await openPatient(page);
     await showTimeline(page);
     await page.getByTestId("filter-sources").locator("summary").click();
+    const panel = await page.getByTestId("filter-sources").locator(".dropdown__panel").boundingBox();
+    assert.ok(panel.x >= 0 && panel.x + panel.width <= 1366 && panel.y + panel.height <= 768, `drop-down inside the window: ${JSON.stringify(panel)}`);
     await page.getByTestId("search-input").focus();
     const missing = [];
     const seen = new Set();

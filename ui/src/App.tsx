@@ -394,7 +394,7 @@ export function App() {
                       `Syncing: ${doneCount} of ${patient.sources.filter((s) => s.configured).length} sources done`
                     ) : problemSources > 0 ? (
                       <span class="tag tag--failed">
-                        {problemSources} {problemSources === 1 ? "source" : "sources"} not up to date
+                        {problemSources} {problemSources === 1 ? "source" : "sources"} with stale or missing data
                       </span>
                     ) : null}
                   </span>

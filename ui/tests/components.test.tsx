@@ -409,7 +409,7 @@ describe("Sources and offline", () => {
       ["Northshire Adult Social Care", "northshire", "fresh", "false"],
     ]);
     expect(items[0].textContent).toContain("Updated 25-Nov-2026 14:02");
-    expect(items[0].textContent).toContain("Up to date");
+    expect(items[0].textContent).toContain("Read recently");
     expect(items[0].textContent).toContain("15 resources");
     expect(items[1].textContent).toContain("Failed");
     expect(items[1].textContent).toContain("Showing data as of 25-Nov-2026 09:14 (6 h old)");

@@ -1,52 +1,26 @@
 import { useMemo, useRef, useState } from "preact/hooks";
-import type {
-  AllergyEntry,
-  AllergyGroup,
-  EntryRef,
-  Flag,
-  FlagKind,
-  MedicineEntry,
-  MedicineGroup,
-  MedicineState,
-  SourceGap,
-  Summary as SummaryData,
-  TimelineEvent,
+import {
+  FLAG_KIND_TAGS,
+  FLAG_KIND_TITLES,
+  MEDICINE_STATE_LABELS,
+  type AllergyEntry,
+  type AllergyGroup,
+  type EntryRef,
+  type Flag,
+  type MedicineEntry,
+  type MedicineGroup,
+  type MedicineState,
+  type SourceGap,
+  type Summary as SummaryData,
+  type TimelineEvent,
 } from "../bindings";
 import { formatDate } from "../lib/dates";
 import { eventKey, sourceKindLabel } from "../lib/filter";
 import { gapWords } from "./Banner";
 import { MarkBadges, StaleMark } from "./Timeline";
 
-/** Headline of each flag kind (the flag's message says the rest). */
-export const FLAG_TITLE: Record<FlagKind, string> = {
-  "allergy-to-ingredient": "Allergy to an ingredient",
-  "stopped-elsewhere": "Stopped at another source",
-  "allergy-status-conflict": "Allergy status differs between sources",
-  "no-known-allergies-conflict": "\u201cNo known allergies\u201d beside a recorded allergy",
-  "demographics-differ": "Patient details differ between sources",
-};
 
-/** Short words for a flag kind on the entries it names. */
-const FLAG_TAG: Record<FlagKind, string> = {
-  "allergy-to-ingredient": "ALLERGY WARNING",
-  "stopped-elsewhere": "STOPPED ELSEWHERE",
-  "allergy-status-conflict": "STATUS DIFFERS",
-  "no-known-allergies-conflict": "NKA CONFLICT",
-  "demographics-differ": "DETAILS DIFFER",
-};
 
-const MEDICINE_STATE: Record<MedicineState, string> = {
-  current: "CURRENT",
-  "on-hold": "ON HOLD",
-  stopped: "STOPPED",
-  completed: "COMPLETED",
-  ended: "ENDED",
-  "inpatient-only": "INPATIENT ONLY",
-  "not-taken": "NOT TAKEN",
-  "do-not-give": "DO NOT GIVE",
-  proposed: "PROPOSED",
-  "entered-in-error": "ENTERED IN ERROR",
-};
 
 const SEVERE_STATES = new Set<MedicineState>(["stopped", "do-not-give", "not-taken", "entered-in-error"]);
 
@@ -259,7 +233,7 @@ function FlagItem({
     <li class={`flag flag--${f.severity}`} data-testid="summary-flag" data-kind={f.kind} data-severity={f.severity}>
       <p class="flag__text">
         <span class={`tag tag--${f.severity}`}>{f.severity === "warning" ? "WARNING" : "CAUTION"}</span>{" "}
-        <strong class="flag__title">{FLAG_TITLE[f.kind]}</strong> <bdi class="flag__message">{f.message}</bdi>
+        <strong class="flag__title">{FLAG_KIND_TITLES[f.kind]}</strong> <bdi class="flag__message">{f.message}</bdi>
       </p>
       {f.refs.length > 0 && (
         <button
@@ -395,7 +369,7 @@ function AllergyGroupView({ g, ctx }: { g: AllergyGroup; ctx: EntryCtx }) {
           {!g.current && <span class="tag tag--plain">NOT CURRENT</span>}
           {g.flags.map((k) => (
             <span key={k} class="tag tag--warning">
-              {FLAG_TAG[k]}
+              {FLAG_KIND_TAGS[k]}
             </span>
           ))}
         </span>
@@ -449,7 +423,7 @@ function MedicineGroupView({ g, ctx }: { g: MedicineGroup; ctx: EntryCtx }) {
           {g.on_hold && <span class="tag tag--caution">ON HOLD</span>}
           {g.flags.map((k) => (
             <span key={k} class="tag tag--warning">
-              {FLAG_TAG[k]}
+              {FLAG_KIND_TAGS[k]}
             </span>
           ))}
         </span>
@@ -526,7 +500,7 @@ function EntryRow({
         {kind && <span class="muted"> ({sourceKindLabel(kind)})</span>}
       </span>
       {state ? (
-        <span class={`tag ${SEVERE_STATES.has(state) ? "tag--failed" : state === "current" ? "tag--ok" : "tag--plain"}`}>{MEDICINE_STATE[state]}</span>
+        <span class={`tag ${SEVERE_STATES.has(state) ? "tag--failed" : state === "current" ? "tag--ok" : "tag--plain"}`}>{MEDICINE_STATE_LABELS[state]}</span>
       ) : (
         status && <span class="entry__status">{status}</span>
       )}

@@ -142,7 +142,7 @@ export function SyncProgress({ items, running }: { items: EndpointProgress[]; ru
 
 /** The state of a source in a few words (always text, never colour alone). */
 export const STATE_LABEL: Record<SourceState, string> = {
-  fresh: "Up to date",
+  fresh: "Read recently",
   old: "Old data",
   failed: "Failed",
   interrupted: "Interrupted",

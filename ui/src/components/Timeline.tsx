@@ -290,7 +290,8 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               data-testid="search-input"
               class="input input--search"
               type="search"
-              placeholder="Title, detail, code (press /)"
+              placeholder="Title or code (press /)"
+              aria-keyshortcuts="/"
               value={filters.text}
               onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
             />

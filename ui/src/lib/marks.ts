@@ -1,22 +1,7 @@
-import type { EventKind, EventMark, TimelineEvent } from "../bindings";
+import { EVENT_MARK_LABELS, type EventKind, type EventMark, type TimelineEvent } from "../bindings";
 
-/**
- * The words shown for each mark (the same words as the core's command line).
- * Not exported by the bindings, so kept here; the type makes it exhaustive.
- */
-export const MARK_LABEL: Record<EventMark, string> = {
-  "do-not-give": "DO NOT GIVE",
-  "not-taken": "NOT TAKEN",
-  stopped: "STOPPED",
-  "on-hold": "ON HOLD",
-  proposal: "PROPOSED",
-  unconfirmed: "UNCONFIRMED",
-  refuted: "REFUTED",
-  "high-criticality": "HIGH CRITICALITY",
-  intolerance: "INTOLERANCE",
-  superseded: "SUPERSEDED",
-  degraded: "DEGRADED ON TRANSFER",
-};
+/** The words shown for each mark: the core's (the command line prints the same). */
+export const MARK_LABEL: Record<EventMark, string> = EVENT_MARK_LABELS;
 
 /** What each mark means, for the detail panel. */
 export const MARK_MEANING: Record<EventMark, string> = {
