@@ -5,11 +5,16 @@
 //!   CROSSVIEW_BENCH_NHS   patient to sync (default: load.py's big patient 9998829763)
 //!   CROSSVIEW_BENCH_FIXTURE_BIG  also time an in-process fixture patient of about this many resources
 
+use crossview::cache_key::CacheKey;
 use crossview::config::{Endpoint, EndpointKind};
 use crossview::demo::DemoTrusts;
 use crossview::nhs_number::NhsNumber;
+use crossview::store::Cache;
 use crossview::store::{Store, TimelineFilter};
 use crossview::sync::{NoProgress, sync_patient};
+
+/// The benchmark caches' key (synthetic data in temporary directories).
+const BENCH_KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -47,7 +52,8 @@ async fn run(label: &str, endpoints: &[Endpoint], nhs: &NhsNumber, runs: usize) 
             tmp.path().join("cold0")
         };
         let t0 = Instant::now();
-        let report = sync_patient(endpoints, &data, nhs, Arc::new(NoProgress))
+        let cache = Cache::new(data, CacheKey::from_hex(BENCH_KEY).expect("key"));
+        let report = sync_patient(endpoints, &cache, nhs, "TREAT", Arc::new(NoProgress))
             .await
             .expect("sync");
         times.push(t0.elapsed().as_secs_f64());
@@ -60,7 +66,11 @@ async fn run(label: &str, endpoints: &[Endpoint], nhs: &NhsNumber, runs: usize) 
             .flat_map(|e| e.counts.values())
             .sum::<u64>();
     }
-    let store = Store::open(&tmp.path().join("cold0")).expect("store");
+    let store = Store::open(&Cache::new(
+        tmp.path().join("cold0"),
+        CacheKey::from_hex(BENCH_KEY).expect("key"),
+    ))
+    .expect("store");
     let t0 = Instant::now();
     let events = store
         .timeline(nhs.as_str(), &TimelineFilter::default())

@@ -16,10 +16,14 @@ fi
 echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): running the command-line demo instead."
 cargo build --locked --bin crossview
 CV=target/debug/crossview
+# Every read of a record states why (see README, "Access basis"); the app asks in a dialog.
+export CROSSVIEW_ACCESS_BASIS=direct-care
 $CV demo patients
 echo
 $CV --demo sync --nhs "$NHS"
 echo
 $CV --demo timeline --nhs "$NHS"
+echo
+$CV --demo summary --nhs "$NHS"
 echo
 $CV --demo sources --nhs "$NHS"

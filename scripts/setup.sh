@@ -5,7 +5,7 @@ set -euo pipefail
 need=()
 # Desktop app: WebKitGTK 4.1 and GTK; end-to-end tests: Xvfb and WebKitWebDriver;
 # fast UI tests with mocked IPC: Debian's Chromium.
-for p in build-essential pkg-config libssl-dev curl ca-certificates python3-venv \
+for p in build-essential pkg-config libssl-dev libdbus-1-dev dbus gnome-keyring curl ca-certificates python3-venv \
          libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver chromium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

@@ -6,6 +6,13 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "open_patient",
+    "refresh_patient",
+    "declare_basis",
+    "basis_for",
+    "declare_search_basis",
+    "reveal",
+    "forget_patient",
+    "audit_log",
     "sync_patient",
     "find_patients",
     "resource_json",

@@ -55,6 +55,12 @@ error_codes! {
     CacheLocked => "Another Crossview window is updating this record. Try again in a moment.",
     CacheTooNew => "The saved records were written by a newer version of Crossview. Update Crossview to open them.",
     CacheError => "The saved records on this computer could not be read or written.",
+    CacheKeyMissing => "The key that unlocks the saved records on this computer could not be found. Ask your IT team.",
+    CacheKeyWrong => "The saved records on this computer could not be unlocked with the key given. Nothing was changed.",
+    CacheDirUnsafe => "The folder for saved records can be opened by other people, so Crossview will not use it. Ask your IT team.",
+    AccessBasisRequired => "Say why you are looking at this record (direct care, the patient's permission, or an emergency) before it is opened.",
+    RestrictedEntry => "This entry is restricted by its source. Reveal it, giving a reason, to see it.",
+    AuditUnavailable => "The access log could not be written, so nothing was done.",
     Internal => "Something went wrong inside Crossview.",
 }
 

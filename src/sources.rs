@@ -27,6 +27,8 @@ pub struct Sources {
     by_id: BTreeMap<String, SourceStatus>,
     configured: Vec<String>,
     freshness: Duration,
+    /// Restricted entries masked from this view, per source and type.
+    masked: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Default for Sources {
@@ -35,6 +37,7 @@ impl Default for Sources {
             by_id: BTreeMap::new(),
             configured: Vec::new(),
             freshness: Duration::hours(crate::config::DEFAULT_FRESHNESS_HOURS as i64),
+            masked: BTreeMap::new(),
         }
     }
 }
@@ -114,6 +117,7 @@ impl Sources {
             by_id,
             configured: configured.iter().map(Endpoint::id).collect(),
             freshness,
+            masked: BTreeMap::new(),
         }
     }
 
@@ -165,7 +169,40 @@ impl Sources {
     /// Configured sources that cannot vouch for `resource_type` for this patient, and why:
     /// never synced, last sync failed, interrupted or kept aside, patient not found,
     /// type not offered, data older than the freshness limit, or still loading.
+    /// Notes that a restricted entry of this source is masked from the view.
+    pub fn add_masked(&mut self, source_id: &str, resource_type: &str) {
+        *self
+            .masked
+            .entry(source_id.to_string())
+            .or_default()
+            .entry(resource_type.to_string())
+            .or_default() += 1;
+    }
+
+    /// Entries of these types from this source that are masked, or withheld by consent.
+    fn hidden(&self, s: &SourceStatus, types: &[&str]) -> (u64, u64) {
+        let masked = self
+            .masked
+            .get(&s.source_id)
+            .map_or(0, |m| types.iter().filter_map(|t| m.get(*t)).sum::<u64>());
+        let withheld = s
+            .consent
+            .iter()
+            .filter(|n| n.applied)
+            .flat_map(|n| types.iter().filter_map(|t| n.withheld.get(*t)))
+            .sum::<u64>();
+        (masked, withheld)
+    }
+
     pub fn gaps(&self, resource_type: &str, what: &str) -> Vec<SourceGap> {
+        // Medicines arrive as statements and as orders.
+        let single = [resource_type];
+        let types: &[&str] = match resource_type {
+            "MedicationStatement" | "MedicationRequest" => {
+                &["MedicationStatement", "MedicationRequest"]
+            }
+            _ => &single,
+        };
         let hours = self.freshness.num_hours();
         let mut out = Vec::new();
         for id in &self.configured {
@@ -201,7 +238,21 @@ impl Sources {
                 _ if s.not_offered.iter().any(|t| t == resource_type) => {
                     Some(format!("it does not offer {what} ({resource_type})"))
                 }
-                _ => None,
+                _ => match self.hidden(s, types) {
+                    (0, 0) => None,
+                    (masked, 0) => Some(format!(
+                        "{masked} restricted {} masked until revealed",
+                        if masked == 1 {
+                            "entry is"
+                        } else {
+                            "entries are"
+                        }
+                    )),
+                    (_, withheld) => Some(format!(
+                        "a consent restriction withholds {withheld} {} here",
+                        if withheld == 1 { "entry" } else { "entries" }
+                    )),
+                },
             };
             if let Some(reason) = reason {
                 out.push(SourceGap {
@@ -232,6 +283,7 @@ fn never_synced(ep: &Endpoint) -> SourceStatus {
         counts: BTreeMap::new(),
         warnings: Vec::new(),
         not_offered: Vec::new(),
+        consent: Vec::new(),
         patients_found: 0,
         state: SourceState::Never,
         stale: true,

@@ -40,12 +40,16 @@ sync_timeout_s = 120
 auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
 "#;
 
+/// The app as a scripted user runs it: a test key (no OS keyring here) and direct care.
 fn app(config: &std::path::Path) -> App {
-    App::open(&AppOptions {
+    let app = App::open(&AppOptions {
         config: Some(config.to_path_buf()),
+        cache_key: crossview::cache_key::CacheKey::from_hex(&"5a".repeat(32)),
         ..AppOptions::default()
     })
-    .unwrap()
+    .unwrap();
+    app.set_session_basis(crossview::access::Access::parse("direct-care", None).unwrap());
+    app
 }
 
 #[test]
@@ -288,6 +292,8 @@ async fn demo_data_never_mixes_with_real_patients() {
     .unwrap();
     let run = |args: &[&str], env_dir: bool| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crossview"));
+        cmd.env("CROSSVIEW_DB_KEY", "5a".repeat(32))
+            .env("CROSSVIEW_ACCESS_BASIS", "direct-care");
         cmd.arg("--config").arg(&config).args(args);
         cmd.env_remove("CROSSVIEW_DATA_DIR")
             .env_remove("CROSSVIEW_CONFIG");

@@ -317,7 +317,7 @@ async fn data_older_than_the_freshness_limit_is_stale_in_the_banner_and_the_time
             .all(|e| e["stale"] == false && e["as_of"].is_string())
     );
     // Hillcrest's data is two days old now.
-    let db = rusqlite::Connection::open(data.join("crossview.sqlite3")).unwrap();
+    let db = common::open_db(&data, "crossview.sqlite3");
     db.execute(
         "UPDATE sync_run SET finished_at = '2020-01-01T00:00:00.000Z' WHERE source = 'Hillcrest Community Trust'",
         [],
@@ -366,7 +366,7 @@ async fn a_sync_killed_part_way_is_reported_as_interrupted_and_the_earlier_data_
     ));
     let (slow_src, slow) = &trusts.servers[0];
     slow.set_fault(Fault::Delay(Duration::from_secs(5)));
-    let mut child = std::process::Command::new(bin())
+    let mut child = common::command()
         .args([
             "--config",
             &config.to_string_lossy(),

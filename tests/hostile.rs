@@ -177,6 +177,7 @@ async fn a_memory_bomb_fails_its_endpoint_under_a_one_gib_limit() {
             &data.to_string_lossy(),
         ])
         .args(["sync", "--nhs", NHS, "--json"])
+        .envs(common::test_env())
         .env_remove("CROSSVIEW_CONFIG")
         .env_remove("CROSSVIEW_DATA_DIR");
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
@@ -200,7 +201,7 @@ async fn a_memory_bomb_fails_its_endpoint_under_a_one_gib_limit() {
 }
 
 fn integrity_ok(data: &Path) {
-    let db = rusqlite::Connection::open(data.join("crossview.sqlite3")).unwrap();
+    let db = common::open_db(data, "crossview.sqlite3");
     let r: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
@@ -310,7 +311,7 @@ async fn a_sync_killed_at_random_points_never_leaves_a_mixture() {
             0.7 + 0.4 * (k as f64 / kills as f64)
         };
         let wait = full.mul_f64(frac);
-        let mut child = std::process::Command::new(bin())
+        let mut child = common::command()
             .args([
                 "--config",
                 &config.to_string_lossy(),
@@ -366,8 +367,14 @@ async fn a_sync_killed_at_random_points_never_leaves_a_mixture() {
     let _ = Duration::ZERO;
 }
 
+/// Copies a cache directory into a new private one (Crossview refuses a shared one).
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(to)
+        .unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         if e.file_type().unwrap().is_file() {
@@ -459,6 +466,7 @@ async fn nothing_a_server_writes_can_drive_the_terminal() {
     );
     let tty = tokio::task::spawn_blocking(move || {
         std::process::Command::new("script")
+            .envs(common::test_env())
             .args(["-qec", &show, "/dev/null"])
             .output()
             .unwrap()

@@ -1,6 +1,7 @@
 //! Startup benchmark (prints figures; not a test): from launching the app to the
-//! first paint of the timeline for a patient with ~10,000 cached events, and the
-//! app's memory (PSS of the app and its WebKit processes) once loaded.
+//! first paint of the record (the first visible entries) for a patient with
+//! ~10,000 cached events, and the app's memory (PSS of the app and its WebKit
+//! processes) once loaded, at the window sizes of NHS monitors.
 //! Needs a display and WebKitWebDriver: `scripts/bench.sh` runs it under Xvfb.
 
 use fantoccini::ClientBuilder;
@@ -9,10 +10,15 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crossview::cache_key::CacheKey;
 use crossview::demo::DemoTrusts;
 use crossview::nhs_number::NhsNumber;
+use crossview::store::Cache;
 use crossview::store::{Store, TimelineFilter};
 use crossview::sync::{NoProgress, sync_patient};
+
+/// The benchmark cache's key (synthetic data in a temporary directory).
+const BENCH_KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
 
 fn pss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
@@ -81,8 +87,9 @@ fn main() {
         eprintln!("[startup] preparing a patient of ~{big} resources");
         let trusts = DemoTrusts::start(big, None).await.expect("demo trusts");
         let nhs = NhsNumber::parse(&crossview::demo::data::test_nhs_number(900)).expect("nhs");
-        sync_patient(&trusts.endpoints(), &data, &nhs, Arc::new(NoProgress)).await.expect("sync");
-        let events = Store::open(&data).expect("store").timeline(nhs.as_str(), &TimelineFilter::default()).expect("timeline").len();
+        let cache = Cache::new(data.clone(), CacheKey::from_hex(BENCH_KEY).expect("key"));
+        sync_patient(&trusts.endpoints(), &cache, &nhs, "TREAT", Arc::new(NoProgress)).await.expect("sync");
+        let events = Store::open(&cache).expect("store").timeline(nhs.as_str(), &TimelineFilter::default()).expect("timeline").len();
         let mut config = String::new();
         for ep in trusts.endpoints() {
             config.push_str(&format!("[[endpoint]]\nname = \"{}\"\nkind = \"{}\"\nbase_url = \"{}\"\n\n", ep.name(), ep.kind.as_str(), ep.base_url));
@@ -94,19 +101,22 @@ fn main() {
         let mut driver = Command::new("WebKitWebDriver")
             .arg(format!("--port={port}"))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("CROSSVIEW_DB_KEY", BENCH_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("WebKitWebDriver");
         tokio::time::sleep(Duration::from_millis(500)).await;
         let app = env!("CARGO_BIN_EXE_crossview-desktop");
-        let mut paints = Vec::new();
-        let mut pss = Vec::new();
-        for _ in 0..3 {
+        let mut rows = Vec::new();
+        for (w, h) in [(1024u32, 768u32), (1366, 768), (1920, 1080)] {
+            let mut paints = Vec::new();
+            let mut pss = Vec::new();
+            for _ in 0..2 {
             let mut caps = serde_json::Map::new();
             caps.insert(
                 "webkitgtk:browserOptions".into(),
-                json!({"binary": app, "args": ["--automation", "--config", config_path.to_string_lossy(), "--data-dir", data.to_string_lossy(), "--nhs", nhs.as_str()]}),
+                json!({"binary": app, "args": ["--automation", "--basis", "direct-care", "--config", config_path.to_string_lossy(), "--data-dir", data.to_string_lossy(), "--nhs", nhs.as_str()]}),
             );
             eprintln!("[startup] launching the app ({events} events cached)");
             let t0 = now_ms();
@@ -118,6 +128,8 @@ fn main() {
                 .expect("app started within 60 s")
                 .expect("session");
             eprintln!("[startup] session up after {:.0} ms", now_ms() - t0);
+            // The window opens at its default size; set at once, before the record paints.
+            let _ = c.set_window_size(w, h).await;
             let start = Instant::now();
             let paint = loop {
                 let v = c.execute("return window.__crossviewTimelinePaint || null", vec![]).await.ok();
@@ -133,14 +145,18 @@ fn main() {
             pss.push(procs.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0);
             c.close().await.expect("close");
             tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            rows.push(((w, h), paints, pss));
         }
         let _ = driver.kill();
         let _ = driver.wait();
         let fmt = |v: &[f64], unit: &str| v.iter().map(|x| format!("{x:.0}{unit}")).collect::<Vec<_>>().join(" / ");
-        println!(
-            "startup: patient with {events} cached events: launch to first timeline paint {}; memory after load (PSS, app + WebKit processes) {}",
-            fmt(&paints, " ms"),
-            fmt(&pss, " MiB")
-        );
+        for ((w, h), paints, pss) in rows {
+            println!(
+                "startup {w}x{h}: patient with {events} cached events: launch to first paint of the record {}; memory after load (PSS, app + WebKit processes) {}",
+                fmt(&paints, " ms"),
+                fmt(&pss, " MiB")
+            );
+        }
     });
 }

@@ -6,12 +6,15 @@
 
 use ts_rs::{Config, TS};
 
+use crossview::access::{Access, Basis};
 use crossview::app::{
     AppInfo, Banner, BannerAllergies, BannerAllergy, ConnectionReport, DischargeRecord,
     DischargeView, EndpointOutcome, EndpointSettings, PatientMatch, PatientSearch, PatientView,
     Progress, RunOutcome, SourceStatus, Summary, SyncReport,
 };
+use crossview::audit::AuditAction;
 use crossview::config::{EndpointKind, FhirVersionSetting};
+use crossview::consent::ConsentNote;
 use crossview::discharge::{
     Attachment, DocumentKind, DocumentLink, EncounterInfo, EntrySummary, Section,
 };
@@ -26,6 +29,7 @@ use crossview::reconcile::{
 };
 use crossview::sources::SourceGap;
 use crossview::store::SourceState;
+use crossview::timeline::Restricted;
 use crossview::timeline::{Code, EventKind, EventMark, TimelineEvent};
 
 fn json(v: &impl serde::Serialize) -> String {
@@ -60,6 +64,10 @@ fn constants() -> String {
         .iter()
         .map(|f| (key(serde_json::json!(f)), f.tag().into()))
         .collect();
+    let basis_labels: serde_json::Map<String, serde_json::Value> = Basis::ALL
+        .iter()
+        .map(|b| (b.as_str().to_string(), b.label().into()))
+        .collect();
     format!(
         "/** Every error code the core can return. */\n\
          export const ERROR_CODES: readonly ErrorCode[] = {};\n\
@@ -74,7 +82,9 @@ fn constants() -> String {
          /** Each flag kind as a heading. */\n\
          export const FLAG_KIND_TITLES: Record<FlagKind, string> = {};\n\
          /** Each flag kind as short words on the entries it names. */\n\
-         export const FLAG_KIND_TAGS: Record<FlagKind, string> = {};\n",
+         export const FLAG_KIND_TAGS: Record<FlagKind, string> = {};\n\
+         /** Each access basis in words, in the order the prompt offers them. */\n\
+         export const BASIS_LABELS: Record<Basis, string> = {};\n",
         json(&codes),
         json(&plain),
         json(&kinds),
@@ -82,6 +92,7 @@ fn constants() -> String {
         json(&states),
         json(&flag_titles),
         json(&flag_tags),
+        json(&basis_labels),
     )
 }
 
@@ -100,7 +111,9 @@ pub fn typescript() -> String {
         SourceState::decl(&cfg),
         EventMark::decl(&cfg),
         Code::decl(&cfg),
+        Restricted::decl(&cfg),
         TimelineEvent::decl(&cfg),
+        ConsentNote::decl(&cfg),
         SourceStatus::decl(&cfg),
         SourceGap::decl(&cfg),
         NegationScope::decl(&cfg),
@@ -144,6 +157,10 @@ pub fn typescript() -> String {
         PatientMatch::decl(&cfg),
         PatientSearch::decl(&cfg),
         AppInfo::decl(&cfg),
+        Basis::decl(&cfg),
+        Access::decl(&cfg),
+        AuditAction::decl(&cfg),
+        crossview::app::AuditEntry::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit.\n\

@@ -7,8 +7,8 @@ use tauri::ipc::Channel;
 
 use crossview::UiError;
 use crossview::app::{
-    App, AppInfo, ConnectionReport, DischargeView, EndpointSettings, PatientSearch, PatientView,
-    Progress, ProgressSink, SyncReport,
+    Access, App, AppInfo, AuditEntry, Basis, ConnectionReport, DischargeView, EndpointSettings,
+    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport,
 };
 
 use crate::state::AppState;
@@ -25,6 +25,72 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 #[tauri::command]
 pub async fn open_patient(state: State<'_, AppState>, nhs: String) -> Res<PatientView> {
     state.app.open_patient(&nhs)
+}
+
+/// Re-reads a record already opened in this session (not a new access).
+#[tauri::command]
+pub async fn refresh_patient(state: State<'_, AppState>, nhs: String) -> Res<PatientView> {
+    state.app.refresh_patient(&nhs)
+}
+
+/// The basis for accessing one patient's record, for the rest of this session.
+#[tauri::command]
+pub fn declare_basis(
+    state: State<'_, AppState>,
+    nhs: String,
+    basis: Basis,
+    reason: Option<String>,
+) -> Res<()> {
+    state
+        .app
+        .declare_basis(&nhs, Access::new(basis, reason.as_deref())?)
+}
+
+/// The basis stated for this patient in this session, if any (the app asks when none).
+#[tauri::command]
+pub fn basis_for(state: State<'_, AppState>, nhs: String) -> Res<Option<Access>> {
+    let n = crossview::NhsNumber::parse(&nhs)?;
+    Ok(state.app.basis_for(n.as_str()))
+}
+
+/// The basis for searching by name and date of birth.
+#[tauri::command]
+pub fn declare_search_basis(
+    state: State<'_, AppState>,
+    basis: Basis,
+    reason: Option<String>,
+) -> Res<()> {
+    state
+        .app
+        .declare_search_basis(Access::new(basis, reason.as_deref())?);
+    Ok(())
+}
+
+/// Shows one restricted entry for the rest of this session; the reason is audited.
+#[tauri::command]
+pub async fn reveal(
+    state: State<'_, AppState>,
+    nhs: String,
+    source: String,
+    resource_type: String,
+    entry: String,
+    reason: String,
+) -> Res<RevealedEntry> {
+    state
+        .app
+        .reveal(&nhs, &source, &resource_type, &entry, &reason)
+}
+
+/// Removes everything cached of one patient (the audit log keeps the fact).
+#[tauri::command]
+pub async fn forget_patient(state: State<'_, AppState>, nhs: String) -> Res<usize> {
+    state.app.forget(&nhs)
+}
+
+/// The audit log entries of one patient (or all).
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>, nhs: Option<String>) -> Res<Vec<AuditEntry>> {
+    state.app.audit_log(nhs.as_deref())
 }
 
 struct ChannelSink(Channel<Progress>);

@@ -17,6 +17,10 @@ pub struct Launch {
     pub config: Option<PathBuf>,
     /// A patient to open at start (e.g. when another clinical system launches the viewer in context).
     pub nhs: Option<String>,
+    /// The access basis the launching system states for that patient (`direct-care`,
+    /// `permission`, `emergency`); without it the app asks.
+    pub basis: Option<String>,
+    pub reason: Option<String>,
 }
 
 impl Launch {
@@ -41,6 +45,8 @@ impl Launch {
                 "--data-dir" => l.data_dir = args.next().map(PathBuf::from),
                 "--config" => l.config = args.next().map(PathBuf::from),
                 "--nhs" => l.nhs = args.next(),
+                "--basis" => l.basis = args.next(),
+                "--reason" => l.reason = args.next(),
                 _ => {}
             }
         }
@@ -53,6 +59,7 @@ impl Launch {
             data_dir: self.data_dir.clone(),
             demo: self.demo,
             demo_offline: self.demo_offline,
+            cache_key: None,
         }
     }
 }
@@ -63,6 +70,11 @@ pub fn build_app<R: tauri::Runtime>(
     launch: &Launch,
 ) -> Result<tauri::Builder<R>, String> {
     let app = App::open(&launch.options()).map_err(|e| e.message)?;
+    if let (Some(nhs), Some(basis)) = (&launch.nhs, &launch.basis) {
+        let access = crossview::app::Access::parse(basis, launch.reason.as_deref())
+            .map_err(|e| e.to_string())?;
+        app.declare_basis(nhs, access).map_err(|e| e.message)?;
+    }
     if launch.demo {
         // The demo trusts run from the start, so one can be taken offline before any sync.
         tauri::async_runtime::block_on(app.demo_start())
@@ -73,6 +85,13 @@ pub fn build_app<R: tauri::Runtime>(
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::open_patient,
+            commands::refresh_patient,
+            commands::declare_basis,
+            commands::basis_for,
+            commands::declare_search_basis,
+            commands::reveal,
+            commands::forget_patient,
+            commands::audit_log,
             commands::sync_patient,
             commands::find_patients,
             commands::resource_json,

@@ -29,6 +29,16 @@ fn app(data: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>)
     (app, window)
 }
 
+/// The basis the app's dialog declares before a record is opened.
+fn direct_care(w: &WebviewWindow<MockRuntime>) {
+    call(
+        w,
+        "declare_basis",
+        json!({"nhs": NHS, "basis": "direct-care", "reason": null}),
+    )
+    .unwrap();
+}
+
 fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         w,
@@ -72,6 +82,20 @@ fn errors_reach_the_ui_as_code_and_message() {
         err["message"].as_str().unwrap().contains("check digit"),
         "{err}"
     );
+    // No basis stated for this patient: nothing is read.
+    let err = call(&w, "open_patient", json!({"nhs": NHS})).unwrap_err();
+    assert_eq!(err["code"], "AccessBasisRequired", "{err}");
+    let err = call(
+        &w,
+        "declare_basis",
+        json!({"nhs": NHS, "basis": "emergency", "reason": null}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "InvalidInput",
+        "emergency needs a reason: {err}"
+    );
+    direct_care(&w);
     let err = call(
         &w,
         "resource_json",
@@ -98,6 +122,7 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
         4
     );
 
+    direct_care(&w);
     // Nothing cached yet: an empty record, instantly.
     let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
     assert_eq!(empty["events"].as_array().unwrap().len(), 0);
@@ -234,6 +259,16 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
 fn patients_are_found_by_family_name_and_date_of_birth_only_when_they_match() {
     let tmp = tempfile::tempdir().unwrap();
     let (_app, w) = app(tmp.path());
+    let args = json!({"family": "ashw", "birthDate": "1948-03-02"});
+    // No reason stated for searching: refused, nothing searched.
+    let refused = call(&w, "find_patients", args.clone()).unwrap_err();
+    assert_eq!(refused["code"], "AccessBasisRequired", "{refused}");
+    call(
+        &w,
+        "declare_search_basis",
+        json!({"basis": "direct-care", "reason": null}),
+    )
+    .unwrap();
     // The demo servers ignore these parameters and return everyone: the client filters.
     let r = call(
         &w,
@@ -340,4 +375,88 @@ fn saved_endpoints_are_written_to_a_config_file_that_loads() {
     let defaults = call(&w, "endpoint_defaults", json!({})).unwrap();
     assert_eq!(defaults["timeout_s"], 20);
     assert_eq!(defaults["page_size"], 200);
+}
+
+#[test]
+fn a_restricted_entry_is_masked_until_revealed_with_a_reason_and_every_access_is_logged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_app, w) = app(tmp.path());
+    // Nothing is read before a basis is stated.
+    let refused = call(&w, "open_patient", json!({"nhs": NHS})).unwrap_err();
+    assert_eq!(refused["code"], "AccessBasisRequired", "{refused}");
+    assert_eq!(
+        call(&w, "basis_for", json!({"nhs": NHS})).unwrap(),
+        json!(null)
+    );
+    direct_care(&w);
+    assert_eq!(
+        call(&w, "basis_for", json!({"nhs": NHS})).unwrap()["basis"],
+        "direct-care"
+    );
+    call(
+        &w,
+        "sync_patient",
+        json!({"nhs": NHS, "progress": "__CHANNEL__:7"}),
+    )
+    .unwrap();
+    let view = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
+    let masked: Vec<&Value> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["restricted"]["masked"] == true)
+        .collect();
+    assert_eq!(masked.len(), 1, "the Northgate psychiatry letter");
+    let m = masked[0];
+    let text = m.to_string();
+    assert!(
+        !text.contains("Psychiatry"),
+        "masked content leaked: {text}"
+    );
+    let handle = m["restricted"]["handle"].as_str().unwrap().to_string();
+    assert!(handle.starts_with("restricted-"));
+    // The raw resource of a masked entry is not given out, even to a caller who knows its id.
+    let raw_args = json!({"nhs": NHS, "source": m["source_id"], "resourceType": "DocumentReference", "id": "ng0-doc-3"});
+    let raw = call(&w, "resource_json", raw_args.clone()).unwrap_err();
+    assert_eq!(raw["code"], "RestrictedEntry", "{raw}");
+
+    let no_reason = call(&w, "reveal", json!({"nhs": NHS, "source": m["source_id"], "resourceType": m["resource_type"], "entry": handle, "reason": "  "})).unwrap_err();
+    assert_eq!(no_reason["code"], "InvalidInput");
+    let shown = call(&w, "reveal", json!({"nhs": NHS, "source": m["source_id"], "resourceType": m["resource_type"], "entry": handle, "reason": "Reviewing mental health history with the patient"})).unwrap();
+    assert!(
+        shown.to_string().contains("Psychiatry review letter"),
+        "{shown}"
+    );
+    let raw = call(&w, "resource_json", raw_args).unwrap();
+    assert!(raw.as_str().unwrap().contains("ng0-doc-3"));
+    let again = call(&w, "refresh_patient", json!({"nhs": NHS})).unwrap();
+    assert!(again.to_string().contains("Psychiatry review letter"));
+
+    let log = call(&w, "audit_log", json!({"nhs": NHS})).unwrap();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["open", "sync", "reveal"] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    assert!(
+        log.to_string()
+            .contains("Reviewing mental health history with the patient")
+    );
+
+    // Forget: the record goes; the next open needs a basis again and shows nothing cached.
+    let removed = call(&w, "forget_patient", json!({"nhs": NHS})).unwrap();
+    assert!(removed.as_u64().unwrap() >= 1, "{removed}");
+    assert_eq!(
+        call(&w, "basis_for", json!({"nhs": NHS})).unwrap(),
+        json!(null)
+    );
+    direct_care(&w);
+    let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
+    assert_eq!(empty["events"].as_array().unwrap().len(), 0);
+    let log = call(&w, "audit_log", json!({"nhs": NHS})).unwrap();
+    assert!(log.to_string().contains("\"forget\""), "{log}");
 }

@@ -47,6 +47,8 @@ fn start_driver() -> Driver {
     let child = Command::new("WebKitWebDriver")
         .arg(format!("--port={port}"))
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        // The app inherits this: a cache key for launches on a config (no keyring under Xvfb).
+        .env("CROSSVIEW_DB_KEY", "5a".repeat(32))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -141,7 +143,24 @@ async fn invoke(c: &Client, cmd: &str, args: Value) -> Value {
         .expect("invoke")
 }
 
+/// Look up a patient and answer the access-basis prompt (direct care).
 async fn open_record(c: &Client, nhs: &str) {
+    submit_nhs(c, nhs).await;
+    answer_basis(c).await;
+}
+
+async fn answer_basis(c: &Client) {
+    wait_js(
+        c,
+        "return !!document.querySelector('[data-testid=basis-dialog]')",
+        "the access-basis prompt",
+    )
+    .await;
+    click(c, "[data-testid=basis-direct-care]").await;
+    click(c, "[data-testid=basis-continue]").await;
+}
+
+async fn submit_nhs(c: &Client, nhs: &str) {
     let input = c
         .find(Locator::Css("[data-testid=nhs-input]"))
         .await
@@ -270,6 +289,58 @@ async fn clinician_journey_in_the_real_webview() {
     screenshot(&c, "03-timeline-all-sources").await;
     assert_accessible(&c).await;
 
+    // 2b. The restricted Northgate letter: masked on the timeline until revealed with a reason.
+    let page = c
+        .execute("return document.body.innerText;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !page
+            .as_str()
+            .unwrap_or_default()
+            .contains("Psychiatry review"),
+        "masked content on screen"
+    );
+    // Scroll the (virtualised) list to the masked row and open it.
+    let script = "const done = arguments[0]; const list = document.querySelector('[data-testid=timeline]'); list.scrollTop = 0; \
+        const step = () => { const r = document.querySelector('[data-testid=timeline-row][data-restricted=masked]'); \
+          if (r) { r.scrollIntoView({block: 'center'}); done([r.dataset.source, r.innerText]); return; } \
+          if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) { done(null); return; } \
+          list.scrollTop += Math.max(40, list.clientHeight - 40); requestAnimationFrame(() => requestAnimationFrame(step)); }; \
+        requestAnimationFrame(step);";
+    let found = c.execute_async(script, vec![]).await.unwrap();
+    let found: Option<(String, String)> = serde_json::from_value(found).unwrap();
+    let (source, row) = found.expect("a masked row on the timeline");
+    assert_eq!(source, "Northgate Mental Health Trust");
+    assert!(row.to_uppercase().contains("RESTRICTED"), "{row}");
+    assert!(!row.contains("Psychiatry"), "{row}");
+    click(&c, "[data-testid=timeline-row][data-restricted=masked]").await;
+    wait_js(
+        &c,
+        "return !!document.querySelector('[data-testid=detail-panel][data-restricted=masked] [data-testid=reveal-reason]')",
+        "the reveal form",
+    )
+    .await;
+    screenshot(&c, "03b-restricted-masked").await;
+    c.find(Locator::Css("[data-testid=reveal-reason]"))
+        .await
+        .unwrap()
+        .send_keys("Reviewing mental health history with the patient")
+        .await
+        .unwrap();
+    click(&c, "[data-testid=reveal-confirm]").await;
+    wait_js(&c, "return (document.querySelector('[data-testid=detail-panel]')?.innerText || '').includes('Psychiatry review letter')", "the revealed letter").await;
+    screenshot(&c, "03c-restricted-revealed").await;
+    // The access log shows the open, the sync and the reveal with its reason.
+    click(&c, "[data-testid=access-log-button]").await;
+    wait_js(&c, "const a = [...document.querySelectorAll('[data-testid=access-log-entry]')].map(r => r.dataset.action); return a.includes('open') && a.includes('reveal')", "access log entries").await;
+    let log = text_of(&c, "[data-testid=access-log]").await;
+    assert!(
+        log.contains("Reviewing mental health history"),
+        "the reason is logged: {log}"
+    );
+    click(&c, "[data-testid=access-log-close]").await;
+
     // 3. Filter to discharges and open the latest discharge summary: its changes come first.
     click(&c, "[data-testid=filter-kind-discharge]").await;
     wait_js(&c, "const r = [...document.querySelectorAll('[data-testid=timeline-row]')]; return r.length > 0 && r.every(x => x.dataset.kind === 'discharge')", "discharge filter").await;
@@ -384,6 +455,25 @@ async fn clinician_journey_in_the_real_webview() {
         "cached entries from the sources: {shown:?}"
     );
     screenshot(&c, "07-offline-from-cache").await;
+
+    // 6. Forget: the record leaves this computer; opening it again asks again and shows nothing cached.
+    click(&c, "[data-testid=forget-patient]").await;
+    wait_js(
+        &c,
+        "return !!document.querySelector('[data-testid=forget-dialog]')",
+        "the forget dialog",
+    )
+    .await;
+    click(&c, "[data-testid=forget-confirm]").await;
+    wait_js(&c, "return (document.querySelector('[data-testid=record-notice]')?.innerText || '').includes('Removed')", "removed notice").await;
+    assert_eq!(count(&c, "[data-testid=banner]").await, 0);
+    open_record(&c, NHS).await;
+    wait_js(&c, "return !!document.querySelector('[data-testid=summary]') && !document.querySelector('[data-testid=sync-button][disabled]')", "the record reopened").await;
+    let allergies = text_of(&c, "[data-testid=banner-allergies]").await;
+    assert!(
+        !allergies.to_lowercase().contains("penicillin"),
+        "nothing left in the cache: {allergies}"
+    );
     c.close().await.unwrap();
 }
 
@@ -476,12 +566,12 @@ async fn a_slow_source_is_shown_as_loading_never_as_nothing() {
         ));
         servers.push((s.name, server));
     }
-    // The GP (source of the allergies and the name) answers after 6 seconds.
+    // The GP (source of the allergies and the name) answers each request after 3 seconds.
     let slow = servers
         .iter()
         .find(|(n, _)| n == "Meadow Lane Surgery")
         .unwrap();
-    slow.1.set_fault(Fault::Delay(Duration::from_secs(6)));
+    slow.1.set_fault(Fault::Delay(Duration::from_secs(3)));
     let path = tmp.path().join("config.toml");
     std::fs::write(&path, config).unwrap();
     let data_s = tmp.path().join("cache").to_string_lossy().to_string();

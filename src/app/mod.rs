@@ -4,19 +4,26 @@
 
 mod demo;
 mod endpoints;
+mod governance;
 mod records;
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
+use crate::audit::Actor;
+use crate::cache_key::KeySource;
 use crate::config::{self, Config, ConfigError, Endpoint};
 use crate::error::{ErrorCode, UiError};
 use crate::nhs_number::NhsNumber;
-use crate::store::Store;
+use crate::store::{Cache, Store};
 
 pub use demo::{DemoPatientInfo, DemoServing, LoadedSource};
 pub use endpoints::ConnectionReport;
+pub use governance::RevealedEntry;
+
+pub use crate::access::{Access, Basis};
+pub use crate::audit::{AuditAction, AuditEntry, Verification};
 pub use records::{InspectedResource, PatientView, RecordView, TimelineQuery};
 
 // The view models the fronts render, re-exported so a front needs only this module.
@@ -39,6 +46,9 @@ pub struct AppOptions {
     pub demo: bool,
     /// Demo only: start with every demo trust offline (an outage).
     pub demo_offline: bool,
+    /// The cache key, given by an embedding program or a test; the fronts leave
+    /// it unset (then `CROSSVIEW_DB_KEY`, else the OS keyring).
+    pub cache_key: Option<crate::cache_key::CacheKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +73,13 @@ pub struct App {
     mode: Mode,
     /// Data older than this is stale.
     freshness: chrono::Duration,
+    /// A patient's record is removed this long after it was last opened.
+    retention: chrono::Duration,
+    /// The cache and where its key came from, once resolved.
+    cache: Mutex<Option<(Cache, KeySource)>>,
+    session: Mutex<governance::Session>,
+    /// Who the audit log names.
+    actor: Actor,
 }
 
 /// The cache directory of the demo inside a data directory: demo data never mixes with real patients.
@@ -77,6 +94,14 @@ impl App {
                 data_dir: dir.join(DEMO_DIR),
                 mode: Mode::Demo(demo::DemoState::new(opts.demo_offline)),
                 freshness: chrono::Duration::hours(config::DEFAULT_FRESHNESS_HOURS as i64),
+                retention: chrono::Duration::days(i64::from(config::DEFAULT_RETENTION_DAYS)),
+                cache: Mutex::new(
+                    opts.cache_key
+                        .clone()
+                        .map(|k| (Cache::new(dir.join(DEMO_DIR), k), KeySource::Given)),
+                ),
+                session: Mutex::default(),
+                actor: Actor::current(None),
             });
         }
         let path = config::config_path(opts.config.as_deref())?;
@@ -90,9 +115,23 @@ impl App {
             || chrono::Duration::hours(config::DEFAULT_FRESHNESS_HOURS as i64),
             Config::freshness,
         );
+        let retention = config.as_ref().map_or_else(
+            || chrono::Duration::days(i64::from(config::DEFAULT_RETENTION_DAYS)),
+            Config::retention,
+        );
+        let actor = Actor::current(config.as_ref().and_then(|c| c.clinician_id.clone()));
+        let cache = Mutex::new(
+            opts.cache_key
+                .clone()
+                .map(|k| (Cache::new(data_dir.clone(), k), KeySource::Given)),
+        );
         Ok(App {
             data_dir,
             freshness,
+            retention,
+            actor,
+            cache,
+            session: Mutex::default(),
             mode: Mode::Configured {
                 path,
                 endpoints: RwLock::new(config.map(|c| c.endpoints).unwrap_or_default()),
@@ -103,8 +142,12 @@ impl App {
 
     pub fn info(&self) -> AppInfo {
         AppInfo {
-            demo: matches!(self.mode, Mode::Demo(_)),
+            demo: self.is_demo(),
         }
+    }
+
+    pub(crate) fn is_demo(&self) -> bool {
+        matches!(self.mode, Mode::Demo(_))
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -134,7 +177,7 @@ impl App {
     }
 
     fn store(&self) -> Result<Store, UiError> {
-        Ok(Store::open(&self.data_dir)?)
+        Ok(Store::open(&self.cache()?)?)
     }
 }
 

@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::governance::Audited;
 use super::{App, parse_nhs};
+use crate::audit::AuditAction;
 use crate::banner::{Banner, banner};
 use crate::discharge::{DischargeRecord, DischargeView, discharge_view, discharges};
 use crate::error::{ErrorCode, UiError};
@@ -79,73 +81,154 @@ impl App {
         }
     }
 
-    /// The cached record, instantly; no network.
-    pub fn open_patient(&self, nhs: &str) -> Result<PatientView, UiError> {
-        self.record(nhs, &TimelineQuery::default())
-    }
-
-    /// The cached record with the timeline filtered.
-    pub fn record(&self, nhs: &str, query: &TimelineQuery) -> Result<RecordView, UiError> {
-        let nhs = parse_nhs(nhs)?;
+    /// The cached record as a person opening it sees it; no network, no audit.
+    fn view(&self, nhs: &str, query: &TimelineQuery) -> Result<(PatientView, Audited), UiError> {
         let store = self.store()?;
-        let key = nhs.as_str();
-        let sources = self.sources_of(&store, key)?;
+        let mut sources = self.sources_of(&store, nhs)?;
         let filter = TimelineFilter {
             kinds: query.kinds.clone(),
             sources: self.source_ids(&sources, &query.sources)?,
         };
-        let mut events = store.timeline(key, &filter)?;
+        let mut events = store.timeline(nhs, &filter)?;
         Self::named(&mut events, &sources);
-        let summary = self.summary_from(&store, &sources, key)?;
+        self.mask_events(nhs, &mut events);
+        let summary = self.summary_from(&store, &mut sources, nhs)?;
         let statuses = sources.statuses();
         let oldest_data = statuses.iter().filter_map(|s| s.last_success.clone()).min();
-        Ok(PatientView {
-            nhs_number: key.to_string(),
-            banner: banner(&summary),
-            summary,
-            events,
-            offline: sources.all_offline(),
-            sources: statuses,
-            oldest_data,
+        let audited = Audited::sources(shown_sources(&statuses));
+        Ok((
+            PatientView {
+                nhs_number: nhs.to_string(),
+                banner: banner(&summary),
+                summary,
+                events,
+                offline: sources.all_offline(),
+                sources: statuses,
+                oldest_data,
+            },
+            audited,
+        ))
+    }
+
+    /// Opens a patient's cached record (instant, offline); one audit entry.
+    pub fn open_patient(&self, nhs: &str) -> Result<PatientView, UiError> {
+        let nhs = parse_nhs(nhs)?;
+        self.audited(AuditAction::Open, &nhs, |_| {
+            self.view(nhs.as_str(), &TimelineQuery::default())
         })
     }
 
+    /// Re-reads a record already opened in this session (after a sync or a
+    /// reveal): not a new access. A record not opened yet is opened.
+    pub fn refresh_patient(&self, nhs: &str) -> Result<PatientView, UiError> {
+        let parsed = parse_nhs(nhs)?;
+        if self.was_opened(parsed.as_str()) && self.basis_for(parsed.as_str()).is_some() {
+            return Ok(self.view(parsed.as_str(), &TimelineQuery::default())?.0);
+        }
+        self.open_patient(nhs)
+    }
+
+    /// The cached record with the timeline filtered (the command line's `timeline`).
+    pub fn record(&self, nhs: &str, query: &TimelineQuery) -> Result<RecordView, UiError> {
+        let nhs = parse_nhs(nhs)?;
+        self.audited(AuditAction::Timeline, &nhs, |_| {
+            self.view(nhs.as_str(), query)
+        })
+    }
+
+    /// The summary of the resources this view may show: restricted entries not
+    /// revealed are left out, listed masked, and counted as gaps.
     fn summary_from(
         &self,
         store: &Store,
-        sources: &Sources,
+        sources: &mut Sources,
         nhs: &str,
     ) -> Result<Summary, UiError> {
-        let resources = store.patient_resources(nhs, SUMMARY_TYPES)?;
-        Ok(reconcile::summarise(&reconcile::Input {
+        let mut resources = store.patient_resources(nhs, SUMMARY_TYPES)?;
+        let hidden = self.withhold_restricted(nhs, &mut resources, sources);
+        let mut summary = reconcile::summarise(&reconcile::Input {
             nhs,
             resources: &resources,
             sources,
             today: crate::display::today(),
             recent_days: RECENT_DAYS,
-        }))
+        });
+        if !hidden.is_empty() {
+            let mut events = store.timeline(nhs, &TimelineFilter::default())?;
+            events.retain(|e| {
+                hidden.contains(&(
+                    e.source_id.clone(),
+                    e.resource_type.clone(),
+                    e.resource_id.clone(),
+                ))
+            });
+            Self::named(&mut events, sources);
+            events.iter_mut().for_each(TimelineEvent::mask);
+            summary.restricted = events;
+        }
+        Ok(summary)
+    }
+
+    /// Removes restricted resources not revealed in this session from `resources`;
+    /// returns which (source id, type, id) they were.
+    fn withhold_restricted(
+        &self,
+        nhs: &str,
+        resources: &mut Vec<crate::store::CachedResource>,
+        sources: &mut Sources,
+    ) -> std::collections::BTreeSet<(String, String, String)> {
+        let mut hidden = std::collections::BTreeSet::new();
+        resources.retain(|r| {
+            if !crate::restricted::may_be_restricted(&r.json) {
+                return true;
+            }
+            let restricted = serde_json::from_str::<serde_json::Value>(&r.json)
+                .ok()
+                .is_some_and(|v| crate::restricted::of(&v).is_some());
+            let key = (r.endpoint_id.clone(), r.resource_type.clone(), r.id.clone());
+            if !restricted || self.session_revealed(nhs, &key) {
+                return true;
+            }
+            sources.add_masked(&r.endpoint_id, &r.resource_type);
+            hidden.insert(key);
+            false
+        });
+        hidden
+    }
+
+    fn session_revealed(&self, nhs: &str, key: &(String, String, String)) -> bool {
+        self.is_revealed(nhs, &key.0, &key.1, &key.2)
     }
 
     /// The reconciled summary: current allergies and medicines across every source, with flags.
     pub fn summary(&self, nhs: &str) -> Result<Summary, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let store = self.store()?;
-        let sources = self.sources_of(&store, nhs.as_str())?;
-        self.summary_from(&store, &sources, nhs.as_str())
-    }
-
-    /// The banner alone (what the command line prints above the timeline).
-    pub fn banner(&self, nhs: &str) -> Result<Banner, UiError> {
-        Ok(banner(&self.summary(nhs)?))
+        self.audited(AuditAction::Summary, &nhs, |_| {
+            let store = self.store()?;
+            let mut sources = self.sources_of(&store, nhs.as_str())?;
+            let summary = self.summary_from(&store, &mut sources, nhs.as_str())?;
+            let shown = shown_sources(&summary.sources);
+            Ok((summary, Audited::sources(shown)))
+        })
     }
 
     /// Every discharge: the stay, its documents in full, and its medicine changes against the GP's list.
     pub fn discharges(&self, nhs: &str) -> Result<Vec<DischargeRecord>, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let key = nhs.as_str();
+        self.audited(AuditAction::Discharges, &nhs, |_| {
+            let records = self.discharges_of(nhs.as_str())?;
+            let mut ids: Vec<String> = records.iter().map(|r| r.source_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            Ok((records, Audited::sources(ids)))
+        })
+    }
+
+    fn discharges_of(&self, key: &str) -> Result<Vec<DischargeRecord>, UiError> {
         let store = self.store()?;
-        let sources = self.sources_of(&store, key)?;
-        let resources = store.patient_resources(key, &DISCHARGE_TYPES)?;
+        let mut sources = self.sources_of(&store, key)?;
+        let mut resources = store.patient_resources(key, &DISCHARGE_TYPES)?;
+        self.withhold_restricted(key, &mut resources, &mut sources);
         let input = reconcile::Input {
             nhs: key,
             resources: &resources,
@@ -173,29 +256,37 @@ impl App {
             .collect())
     }
 
-    /// The cached timeline, newest first.
+    /// The cached timeline, newest first (restricted entries masked).
     pub fn timeline(
         &self,
         nhs: &str,
         query: &TimelineQuery,
     ) -> Result<Vec<TimelineEvent>, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let store = self.store()?;
-        let sources = self.sources_of(&store, nhs.as_str())?;
-        let filter = TimelineFilter {
-            kinds: query.kinds.clone(),
-            sources: self.source_ids(&sources, &query.sources)?,
-        };
-        let mut events = store.timeline(nhs.as_str(), &filter)?;
-        Self::named(&mut events, &sources);
-        Ok(events)
+        self.audited(AuditAction::Timeline, &nhs, |_| {
+            let store = self.store()?;
+            let sources = self.sources_of(&store, nhs.as_str())?;
+            let filter = TimelineFilter {
+                kinds: query.kinds.clone(),
+                sources: self.source_ids(&sources, &query.sources)?,
+            };
+            let mut events = store.timeline(nhs.as_str(), &filter)?;
+            Self::named(&mut events, &sources);
+            self.mask_events(nhs.as_str(), &mut events);
+            let shown = shown_sources(&sources.statuses());
+            Ok((events, Audited::sources(shown)))
+        })
     }
 
     /// Per source: last success, last attempt and its outcome.
     pub fn sources(&self, nhs: &str) -> Result<Vec<SourceStatus>, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let store = self.store()?;
-        Ok(self.sources_of(&store, nhs.as_str())?.statuses())
+        self.audited(AuditAction::Sources, &nhs, |_| {
+            let store = self.store()?;
+            let statuses = self.sources_of(&store, nhs.as_str())?.statuses();
+            let shown = shown_sources(&statuses);
+            Ok((statuses, Audited::sources(shown)))
+        })
     }
 
     /// Source ids for names or ids given by a person (configured endpoints and cached sources).
@@ -225,7 +316,7 @@ impl App {
             .collect()
     }
 
-    fn source_id(&self, nhs: &str, source: &str) -> Result<String, UiError> {
+    pub(super) fn source_id(&self, nhs: &str, source: &str) -> Result<String, UiError> {
         let store = self.store()?;
         let sources = self.sources_of(&store, nhs)?;
         Ok(self
@@ -233,15 +324,69 @@ impl App {
             .swap_remove(0))
     }
 
-    /// Pulls the patient's record from every endpoint into the cache.
+    /// Pulls the patient's record from every endpoint into the cache; one audit entry.
     pub async fn sync(
         &self,
         nhs: &str,
         progress: Arc<dyn ProgressSink>,
     ) -> Result<SyncReport, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let endpoints = self.endpoints_for_network().await?;
-        Ok(sync_patient(&endpoints, &self.data_dir, &nhs, progress).await?)
+        let access = self.require_access(AuditAction::Sync, &nhs)?;
+        let purpose = access.basis.purpose();
+        let result = async {
+            let endpoints = self.endpoints_for_network().await?;
+            let cache = self.cache()?;
+            let report = sync_patient(&endpoints, &cache, &nhs, purpose, progress).await?;
+            let failed: Vec<String> = report
+                .endpoints
+                .iter()
+                .filter(|e| !e.is_ok())
+                .map(|e| format!("{}: {}", e.source_id, e.outcome))
+                .collect();
+            let audited = Audited {
+                sources: report
+                    .endpoints
+                    .iter()
+                    .map(|e| e.source_id.clone())
+                    .collect(),
+                detail: (!failed.is_empty()).then(|| failed.join("; ")),
+                outcome: (!failed.is_empty()).then(|| "partial".to_string()),
+            };
+            Ok((report, audited))
+        }
+        .await;
+        self.record_outcome(AuditAction::Sync, &nhs, access, result)
+    }
+
+    /// Refuses a restricted resource not revealed in this session.
+    fn check_not_masked(
+        &self,
+        nhs: &str,
+        source_id: &str,
+        resource_type: &str,
+        id: &str,
+        json: &str,
+    ) -> Result<(), UiError> {
+        if !crate::restricted::may_be_restricted(json) {
+            return Ok(());
+        }
+        let restricted = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .is_some_and(|v| crate::restricted::of(&v).is_some());
+        let key = (
+            source_id.to_string(),
+            resource_type.to_string(),
+            id.to_string(),
+        );
+        if restricted && !self.session_revealed(nhs, &key) {
+            return Err(UiError::new(
+                ErrorCode::RestrictedEntry,
+                format!(
+                    "this {resource_type} is restricted by its source; reveal it with a reason first (crossview reveal)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// One cached resource exactly as its server sent it (`source`: name or id).
@@ -253,10 +398,23 @@ impl App {
         id: &str,
     ) -> Result<String, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let source_id = self.source_id(nhs.as_str(), source)?;
-        self.store()?
-            .resource_json(nhs.as_str(), &source_id, resource_type, id)?
-            .ok_or_else(|| not_cached(source, resource_type, id))
+        self.audited(AuditAction::ViewResource, &nhs, |_| {
+            let key = nhs.as_str();
+            let source_id = self.source_id(key, source)?;
+            let json = self
+                .store()?
+                .resource_json(key, &source_id, resource_type, id)?
+                .ok_or_else(|| not_cached(source, resource_type, id))?;
+            self.check_not_masked(key, &source_id, resource_type, id, &json)?;
+            Ok((
+                json,
+                Audited {
+                    sources: vec![source_id],
+                    detail: Some(format!("{resource_type}/{id}")),
+                    outcome: None,
+                },
+            ))
+        })
     }
 
     /// The reader's view of a discharge summary or other document (`source`: name or id).
@@ -268,34 +426,40 @@ impl App {
         id: &str,
     ) -> Result<DischargeView, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let store = self.store()?;
-        let sources = self.sources_of(&store, nhs.as_str())?;
-        let source_id = self
-            .source_ids(&sources, &[source.to_string()])?
-            .swap_remove(0);
-        let mut view = discharge_view(
-            &store,
-            &sources,
-            nhs.as_str(),
-            &source_id,
-            resource_type,
-            id,
-        )?
-        .ok_or_else(|| not_cached(source, resource_type, id))?;
-        if view.kind == crate::discharge::DocumentKind::DischargeSummary {
-            // The changes panel at the top of the reader.
-            view.medication_changes = self
-                .discharges(nhs.as_str())?
-                .into_iter()
-                .find(|d| {
-                    d.source_id == source_id
-                        && d.documents
-                            .iter()
-                            .any(|x| x.resource_type == resource_type && x.resource_id == id)
-                })
-                .map(|d| d.medication_changes);
-        }
-        Ok(view)
+        self.audited(AuditAction::ViewDocument, &nhs, |_| {
+            let key = nhs.as_str();
+            let store = self.store()?;
+            let sources = self.sources_of(&store, key)?;
+            let source_id = self
+                .source_ids(&sources, &[source.to_string()])?
+                .swap_remove(0);
+            if let Some(json) = store.resource_json(key, &source_id, resource_type, id)? {
+                self.check_not_masked(key, &source_id, resource_type, id, &json)?;
+            }
+            let mut view = discharge_view(&store, &sources, key, &source_id, resource_type, id)?
+                .ok_or_else(|| not_cached(source, resource_type, id))?;
+            if view.kind == crate::discharge::DocumentKind::DischargeSummary {
+                // The changes panel at the top of the reader.
+                view.medication_changes = self
+                    .discharges_of(key)?
+                    .into_iter()
+                    .find(|d| {
+                        d.source_id == source_id
+                            && d.documents
+                                .iter()
+                                .any(|x| x.resource_type == resource_type && x.resource_id == id)
+                    })
+                    .map(|d| d.medication_changes);
+            }
+            Ok((
+                view,
+                Audited {
+                    sources: vec![source_id],
+                    detail: Some(format!("{resource_type}/{id}")),
+                    outcome: None,
+                },
+            ))
+        })
     }
 
     /// Finds patients by family name and date of birth (`yyyy-mm-dd`) at every endpoint.
@@ -305,12 +469,27 @@ impl App {
         birth_date: &str,
     ) -> Result<PatientSearch, UiError> {
         patient_search::validate(family, birth_date)?;
-        let endpoints = self.endpoints_for_network().await?;
-        patient_search::search(&endpoints, family, birth_date).await
+        let query = format!("family={family} birthdate={birth_date}");
+        self.audited_search(query, async {
+            let endpoints = self.endpoints_for_network().await?;
+            let found = patient_search::search(&endpoints, family, birth_date).await?;
+            let detail = format!("{} match(es)", found.matches.len());
+            Ok((
+                found,
+                Audited {
+                    sources: endpoints.iter().map(|e| e.id()).collect(),
+                    detail: Some(detail),
+                    outcome: None,
+                },
+            ))
+        })
+        .await
     }
 
     /// Re-derives the timeline rows from the cached raw JSON (waits for no sync; refuses during one).
     pub fn rebuild(&self) -> Result<usize, UiError> {
+        let store = self.store()?;
+        drop(store);
         let _lock = SyncLock::acquire(&self.data_dir)?;
         Ok(self.store()?.rebuild_derived()?)
     }
@@ -319,20 +498,39 @@ impl App {
     /// (a person has checked that the entries really went). False when there was none.
     pub fn accept_suspect(&self, nhs: &str, source: &str) -> Result<bool, UiError> {
         let nhs = parse_nhs(nhs)?;
-        let id = self.source_id(nhs.as_str(), source)?;
-        let _lock = SyncLock::acquire(&self.data_dir)?;
-        Ok(self.store()?.accept_suspect(nhs.as_str(), &id)?)
+        self.audited(AuditAction::Accept, &nhs, |_| {
+            let id = self.source_id(nhs.as_str(), source)?;
+            let store = self.store()?;
+            let _lock = SyncLock::acquire(&self.data_dir)?;
+            let mut store = store;
+            let accepted = store.accept_suspect(nhs.as_str(), &id)?;
+            Ok((accepted, Audited::sources(vec![id])))
+        })
     }
 
     /// Removes every cached row of a source (by name or id) for every patient.
     pub fn purge_source(&self, source: &str) -> Result<usize, UiError> {
-        let _lock = SyncLock::acquire(&self.data_dir)?;
         let id = self
             .endpoints_now()
             .iter()
             .find(|e| e.name() == source)
             .map_or_else(|| source.to_string(), |e| e.id());
-        Ok(self.store()?.purge_endpoint(&id)?)
+        let result = (|| -> Result<usize, UiError> {
+            let store = self.store()?;
+            let _lock = SyncLock::acquire(&self.data_dir)?;
+            let mut store = store;
+            let n = store.purge_endpoint(&id)?;
+            store.compact()?;
+            Ok(n)
+        })();
+        let mut e = crate::audit::Event::new(AuditAction::Purge, None);
+        e.sources = vec![id];
+        match &result {
+            Ok(n) => e.detail = Some(format!("{n} sync(s) removed")),
+            Err(err) => e.outcome = format!("failed: {}", err.code),
+        }
+        self.write_audit(&e)?;
+        result
     }
 
     /// What the timeline would make of FHIR JSON files; no cache involved.
@@ -367,6 +565,15 @@ impl App {
     }
 }
 
+/// Sources whose data a view showed (configured or still cached).
+fn shown_sources(statuses: &[SourceStatus]) -> Vec<String> {
+    statuses
+        .iter()
+        .filter(|s| s.last_success.is_some())
+        .map(|s| s.source_id.clone())
+        .collect()
+}
+
 /// What the discharge views are built from.
 const DISCHARGE_TYPES: [&str; 6] = [
     "Encounter",
@@ -377,7 +584,7 @@ const DISCHARGE_TYPES: [&str; 6] = [
     "Medication",
 ];
 
-fn not_cached(source: &str, resource_type: &str, id: &str) -> UiError {
+pub(super) fn not_cached(source: &str, resource_type: &str, id: &str) -> UiError {
     UiError::new(
         ErrorCode::NotInCache,
         format!("{resource_type}/{id} from {source} is not in the cache"),

@@ -3,7 +3,8 @@
 //! demo except through `App`.
 //!
 //! Exit codes: 0 success; 1 other failure; 2 usage or validation error (e.g. an
-//! invalid NHS number); 3 some endpoints failed (their cache was kept).
+//! invalid NHS number, no access basis stated); 3 some endpoints failed (their
+//! cache was kept); 4 the audit log does not verify.
 
 /// `println!` for the command line's output: a reader that went away (`| head`)
 /// ends the program quietly instead of a panic about a broken pipe.
@@ -27,6 +28,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crossview::access::{Access, BASIS_ENV, REASON_ENV};
 use crossview::app::{App, AppOptions, NoProgress, ProgressSink, TimelineQuery};
 use crossview::error::{ErrorCode, UiError};
 use crossview::fhir::FhirVersion;
@@ -36,6 +38,7 @@ use crossview::timeline::EventKind;
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_PARTIAL: u8 = 3;
+pub const EXIT_AUDIT_BROKEN: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +56,13 @@ struct Cli {
     /// Use the built-in demo trusts (served on loopback) and a separate demo cache.
     #[arg(long, global = true)]
     demo: bool,
+    /// Why you are accessing the record: direct-care, permission (the patient's) or emergency.
+    /// Needed by sync, timeline, summary, discharge, sources, show, reveal and accept.
+    #[arg(long, global = true, env = BASIS_ENV, value_name = "BASIS")]
+    basis: Option<String>,
+    /// The reason: required for emergency access and to reveal a restricted entry.
+    #[arg(long, global = true, env = REASON_ENV, value_name = "TEXT")]
+    reason: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -149,6 +159,40 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// Show one restricted entry in full (needs --reason; recorded in the audit log).
+    Reveal {
+        #[command(flatten)]
+        patient: Patient,
+        /// Endpoint name or id.
+        #[arg(long)]
+        source: String,
+        /// Resource type, e.g. Composition.
+        #[arg(long = "type")]
+        resource_type: String,
+        /// The entry's handle as the masked entry shows it (or its resource id).
+        #[arg(long)]
+        entry: String,
+        /// Print the entry and the resource as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove everything cached of one patient (the audit log keeps the fact).
+    Forget {
+        #[command(flatten)]
+        patient: Patient,
+    },
+    /// The audit log: who opened which record, when, why, and what happened.
+    Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
+        /// Only this patient's entries.
+        #[arg(long = "nhs", value_name = "NHS_NUMBER", value_parser = parse_nhs)]
+        nhs: Option<NhsNumber>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-encrypt the cache and the audit log under a new key.
+    Rekey,
     /// Show what a source's last sync returned after it was kept aside as suspect
     /// (do this only once the source confirms the entries really went).
     Accept {
@@ -178,6 +222,15 @@ enum Command {
     /// The built-in demo trusts.
     #[command(subcommand)]
     Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: exit 0 when intact, 4 when an entry was changed or removed.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,7 +265,9 @@ impl<E: Into<UiError>> From<E> for Failure {
     fn from(e: E) -> Self {
         let error = e.into();
         let code = match error.code {
-            ErrorCode::InvalidNhsNumber | ErrorCode::InvalidInput => EXIT_USAGE,
+            ErrorCode::InvalidNhsNumber
+            | ErrorCode::InvalidInput
+            | ErrorCode::AccessBasisRequired => EXIT_USAGE,
             _ => EXIT_FAILURE,
         };
         Failure { code, error }
@@ -245,12 +300,17 @@ pub fn run() -> ExitCode {
 }
 
 fn open(cli: &Cli) -> Result<App, Failure> {
-    Ok(App::open(&AppOptions {
+    let app = App::open(&AppOptions {
         config: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
         demo: cli.demo,
         demo_offline: false,
-    })?)
+        cache_key: None,
+    })?;
+    if let Some(basis) = &cli.basis {
+        app.set_session_basis(Access::parse(basis, cli.reason.as_deref())?);
+    }
+    Ok(app)
 }
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
@@ -274,6 +334,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 output::print_banner(&record.banner, &patient.nhs);
                 output::print_freshness(&record.sources);
                 output::print_timeline(&record.events);
+                output::print_restricted(&patient.nhs, &record.events);
             }
             Ok(0)
         }
@@ -320,6 +381,52 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 say!("{}", crossview::display::json_terminal_safe(&json));
             } else {
                 say!("{json}");
+            }
+            Ok(0)
+        }
+        Command::Reveal {
+            patient,
+            source,
+            resource_type,
+            entry,
+            json,
+        } => {
+            let reason = cli.reason.as_deref().unwrap_or_default();
+            let app = open(&cli)?;
+            let event = app.reveal(patient.nhs.as_str(), source, resource_type, entry, reason)?;
+            if *json {
+                print_json(&event)?;
+            } else {
+                output::print_timeline(std::slice::from_ref(&event));
+                if let Some(r) = &event.restricted {
+                    say!("Restricted by its source: {}", r.labels.join("; "));
+                }
+            }
+            Ok(0)
+        }
+        Command::Forget { patient } => {
+            let n = open(&cli)?.forget(patient.nhs.as_str())?;
+            say!(
+                "Removed everything cached for NHS No. {} ({n} sync(s)); the audit log records that it was forgotten.",
+                patient.nhs
+            );
+            Ok(0)
+        }
+        Command::Audit { command, nhs, json } => {
+            audit(&open(&cli)?, command.as_ref(), nhs.as_ref(), *json)
+        }
+        Command::Rekey => {
+            match open(&cli)?.rekey()? {
+                Some(key) => {
+                    say!(
+                        "The cache and audit log are now encrypted under a new key. Put it in {} (the old one no longer opens them):",
+                        crossview::cache_key::KEY_ENV
+                    );
+                    say!("{key}");
+                }
+                None => say!(
+                    "The cache and audit log are now encrypted under a new key, kept in the OS keyring."
+                ),
             }
             Ok(0)
         }
@@ -380,6 +487,39 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
         .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
     say!("{text}");
     Ok(())
+}
+
+fn audit(
+    app: &App,
+    command: Option<&AuditCommand>,
+    nhs: Option<&NhsNumber>,
+    json: bool,
+) -> Result<u8, Failure> {
+    if let Some(AuditCommand::Verify { json }) = command {
+        let v = app.verify_audit()?;
+        if *json {
+            print_json(&v)?;
+        } else if v.intact {
+            say!(
+                "The audit log is intact: {} entries, each chained to the one before.",
+                v.entries
+            );
+        } else {
+            say!(
+                "The audit log is BROKEN at entry {}: {}",
+                v.first_bad.unwrap_or_default(),
+                v.problem.as_deref().unwrap_or("unknown problem")
+            );
+        }
+        return Ok(if v.intact { 0 } else { EXIT_AUDIT_BROKEN });
+    }
+    let entries = app.audit_log(nhs.map(NhsNumber::as_str))?;
+    if json {
+        print_json(&entries)?;
+    } else {
+        output::print_audit(&entries);
+    }
+    Ok(0)
 }
 
 async fn sync(app: &App, nhs: &NhsNumber, json: bool) -> Result<u8, Failure> {

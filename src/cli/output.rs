@@ -90,7 +90,62 @@ pub fn print_freshness(statuses: &[SourceStatus]) {
                 .map_or_else(|| NOT_KNOWN.to_string(), |t| ago(t, now))
         );
     }
+    print_consent(statuses);
     say!();
+}
+
+/// Consent restrictions at each source: what they withheld, or that one could not be interpreted.
+pub fn print_consent(statuses: &[SourceStatus]) {
+    for s in statuses {
+        for n in &s.consent {
+            let withheld: Vec<String> =
+                n.withheld.iter().map(|(t, c)| format!("{c} {t}")).collect();
+            let label = if n.applied {
+                "CONSENT RESTRICTION"
+            } else {
+                "WARNING CONSENT NOT APPLIED"
+            };
+            say!(
+                "{label} at {}: {}{}",
+                safe(&s.source),
+                safe(&n.text),
+                if withheld.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (withheld, not kept: {})", withheld.join(", "))
+                }
+            );
+        }
+    }
+}
+
+/// Masked restricted entries, and how to reveal one.
+pub fn print_restricted(nhs: &NhsNumber, events: &[TimelineEvent]) {
+    let masked: Vec<&TimelineEvent> = events
+        .iter()
+        .filter(|e| e.restricted.as_ref().is_some_and(|r| r.masked))
+        .collect();
+    if masked.is_empty() {
+        return;
+    }
+    say!(
+        "\nRESTRICTED: {} entr{} masked by {} source. To see one (the reason is recorded in the audit log):",
+        masked.len(),
+        if masked.len() == 1 { "y is" } else { "ies are" },
+        if masked.len() == 1 { "its" } else { "their" }
+    );
+    for e in masked {
+        say!(
+            "  {} {} from {}: crossview reveal --nhs {} --source {} --type {} --entry {} --reason TEXT",
+            e.date_display,
+            e.kind.label(),
+            safe(&e.source),
+            nhs.as_str(),
+            safe(&e.source_id),
+            safe(&e.resource_type),
+            safe(&e.resource_id)
+        );
+    }
 }
 
 pub fn print_timeline(events: &[TimelineEvent]) {
@@ -168,6 +223,8 @@ pub fn print_sources(nhs: &NhsNumber, statuses: &[SourceStatus]) {
             say!("  Note                  {}", safe(w));
         }
     }
+    say!();
+    print_consent(statuses);
 }
 
 pub fn print_sync_report(report: &SyncReport, nhs: &NhsNumber) {
@@ -354,6 +411,11 @@ pub fn print_summary(s: &Summary, banner: &Banner, nhs: &NhsNumber) {
             print_medicine(g);
         }
     }
+    if !s.restricted.is_empty() || s.sources.iter().any(|x| !x.consent.is_empty()) {
+        say!();
+        print_consent(&s.sources);
+        print_restricted(nhs, &s.restricted);
+    }
 }
 
 pub fn print_discharges(records: &[DischargeRecord]) {
@@ -437,5 +499,40 @@ pub fn print_discharges(records: &[DischargeRecord]) {
             }
         }
         say!();
+    }
+}
+
+pub fn print_audit(entries: &[crossview::app::AuditEntry]) {
+    if entries.is_empty() {
+        say!("The audit log is empty.");
+        return;
+    }
+    for e in entries {
+        let who = match &e.clinician_id {
+            Some(c) => format!("{} ({})", e.os_user, c),
+            None => e.os_user.clone(),
+        };
+        let basis = e
+            .basis
+            .map(|b| b.label().to_string())
+            .unwrap_or_else(|| "-".into());
+        say!(
+            "{:>5}  {}  {:<14} {:<12} {:<22} {:<20} {}{}{}",
+            e.seq,
+            instant(&e.at),
+            e.action.as_str(),
+            e.nhs_number.as_deref().unwrap_or("-"),
+            safe(&who),
+            basis,
+            safe(&e.outcome),
+            e.reason
+                .as_deref()
+                .map(|r| format!("  reason: {}", safe(r)))
+                .unwrap_or_default(),
+            e.detail
+                .as_deref()
+                .map(|d| format!("  ({})", safe(d)))
+                .unwrap_or_default()
+        );
     }
 }

@@ -358,6 +358,10 @@ impl Endpoint {
 /// Hours after which a source's data counts as stale even if its last sync succeeded.
 pub const DEFAULT_FRESHNESS_HOURS: u64 = 24;
 const MAX_FRESHNESS_HOURS: u64 = 24 * 365;
+/// A patient's cached record expires this many days after it was last opened.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+const MAX_RETENTION_DAYS: u32 = 3650;
+const MAX_CLINICIAN_ID: usize = 64;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -368,6 +372,12 @@ pub struct Config {
     /// Data older than this many hours is stale (default 24).
     #[serde(default)]
     pub freshness_hours: Option<u64>,
+    /// A patient's cached record is removed this many days after it was last opened (default 30).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Recorded with every audit entry beside the OS user (e.g. a smartcard or GMC number).
+    #[serde(default)]
+    pub clinician_id: Option<String>,
     #[serde(default, rename = "endpoint")]
     pub endpoints: Vec<Endpoint>,
 }
@@ -418,6 +428,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
+    pub fn retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(
+            self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS),
+        ))
+    }
+
     pub fn freshness(&self) -> chrono::Duration {
         chrono::Duration::hours(self.freshness_hours.unwrap_or(DEFAULT_FRESHNESS_HOURS) as i64)
     }
@@ -443,6 +459,24 @@ impl Config {
             return Err(invalid(
                 0,
                 format!("freshness_hours = {h} is outside 1..={MAX_FRESHNESS_HOURS}"),
+            ));
+        }
+        if let Some(d) = config.retention_days
+            && !(1..=MAX_RETENTION_DAYS).contains(&d)
+        {
+            return Err(invalid(
+                0,
+                format!("retention_days = {d} is outside 1..={MAX_RETENTION_DAYS}"),
+            ));
+        }
+        if let Some(c) = &config.clinician_id
+            && (c.trim().is_empty()
+                || c.chars().count() > MAX_CLINICIAN_ID
+                || c.chars().any(char::is_control))
+        {
+            return Err(invalid(
+                0,
+                format!("clinician_id must be 1 to {MAX_CLINICIAN_ID} printable characters"),
             ));
         }
         let mut seen: Vec<&str> = Vec::new();

@@ -409,7 +409,46 @@ impl Builder<'_> {
         }));
     }
 
-    fn clinic(&mut self, rng: &mut Rng, ago: i64) {
+    /// A clinic letter the source restricted (v3 Confidentiality R, psychiatry):
+    /// masked until a person reveals it with a reason.
+    fn restricted_letter(&mut self, ago: i64) {
+        let doc = self.id("doc");
+        let subject = self.subject();
+        let org = self.org_ref();
+        let letter = "Psychiatry review letter. Mood improved; continue sertraline 50 mg once daily; review in 3 months.";
+        self.out.push(json!({
+            "resourceType": "DocumentReference", "id": doc, "status": "current",
+            "meta": {"security": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R", "display": "restricted"},
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY", "display": "psychiatry information sensitivity"}
+            ]},
+            "type": cc(SNOMED, "823691000000103", "Outpatient letter"),
+            "subject": subject, "date": iso(day(ago)), "author": [org],
+            "description": "Psychiatry review letter",
+            "content": [{"attachment": {"contentType": "text/plain", "data": base64_encode(letter.as_bytes()), "title": "Psychiatry review letter"}}]
+        }));
+    }
+
+    /// The patient's consent at this source: a deny naming particular resources.
+    fn consent_denying(&mut self, refs: &[String], ago: i64) {
+        let id = self.id("consent");
+        let subject = self.subject();
+        let data: Vec<Value> = refs
+            .iter()
+            .map(|r| json!({"meaning": "instance", "reference": {"reference": r}}))
+            .collect();
+        self.out.push(json!({
+            "resourceType": "Consent", "id": id, "status": "active",
+            "scope": cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent"),
+            "category": [cc("http://loinc.org", "59284-0", "Patient Consent")],
+            "patient": subject, "dateTime": iso(day(ago)),
+            "policyRule": cc("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", "opt-in"),
+            "provision": {"type": "permit", "provision": [{"type": "deny", "data": data}]}
+        }));
+    }
+
+    /// A clinic attendance and its letter; returns their references.
+    fn clinic(&mut self, rng: &mut Rng, ago: i64) -> [String; 2] {
         let (clinic, specialty) = *rng.pick(CLINICS);
         let enc = self.id("enc");
         let subject = self.subject();
@@ -435,6 +474,10 @@ impl Builder<'_> {
             "content": [{"attachment": {"contentType": "text/plain", "data": base64_encode(letter.as_bytes()), "title": format!("{clinic} letter")}}],
             "context": {"encounter": [{"reference": format!("Encounter/{enc}")}]}
         }));
+        [
+            format!("Encounter/{enc}"),
+            format!("DocumentReference/{doc}"),
+        ]
     }
 
     fn consultation(&mut self, ago: i64, what: &str) {
@@ -599,9 +642,17 @@ pub fn demo_sources(big: usize) -> Vec<DemoSource> {
         } else {
             1 + i % 3
         };
+        let mut first_clinic = None;
         for k in 0..clinics {
             let ago = 20 + spread(k, clinics, 61) + rng.below(20) as i64;
-            b.clinic(&mut rng, ago);
+            let refs = b.clinic(&mut rng, ago);
+            first_clinic.get_or_insert(refs);
+        }
+        // The first patient asked Hillcrest not to share one clinic letter and its attendance.
+        if i == 0
+            && let Some(refs) = first_clinic
+        {
+            b.consent_denying(&refs, 15);
         }
         hillcrest.extend(b.out);
 
@@ -610,6 +661,9 @@ pub fn demo_sources(big: usize) -> Vec<DemoSource> {
             let mut n = builder(NORTHGATE, "ng", i);
             n.patient(p, "https://fhir.northgate.example.nhs.uk/Id/mrn");
             n.clinic(&mut rng, 300);
+            if i == 0 {
+                n.restricted_letter(120);
+            }
             n.condition(
                 ("386806002", "Impaired cognition"),
                 300,

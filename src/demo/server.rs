@@ -189,6 +189,7 @@ async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
         "Composition",
         "DocumentReference",
         "Condition",
+        "Consent",
     ];
     let resources: Vec<Value> = types
         .iter()

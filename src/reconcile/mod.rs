@@ -73,6 +73,8 @@ pub struct Summary {
     pub loading: bool,
     /// Set when the terminology tables could not be read (grouping then by code only, no allergy checks).
     pub terminology_problem: Option<String>,
+    /// Restricted entries left out of this summary until revealed (masked: kind, date, source).
+    pub restricted: Vec<crate::timeline::TimelineEvent>,
 }
 
 /// The start of a FHIR date, for ordering (`None` for no or unreadable date).
@@ -256,6 +258,7 @@ pub fn summarise(input: &Input) -> Summary {
         sources: input.sources.statuses(),
         loading: input.sources.loading(),
         terminology_problem: problem,
+        restricted: Vec::new(),
     }
 }
 

@@ -46,6 +46,7 @@ pub(crate) fn status(id: &str, kind: EndpointKind) -> SourceStatus {
         counts: BTreeMap::new(),
         warnings: vec![],
         not_offered: vec![],
+        consent: Vec::new(),
         patients_found: 1,
         state: SourceState::Fresh,
         stale: false,

@@ -11,17 +11,10 @@ pub struct SyncLock {
 
 impl SyncLock {
     pub fn acquire(data_dir: &Path) -> Result<SyncLock, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
+        crate::private_dir::ensure(data_dir)?;
         let path = data_dir.join("sync.lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| StoreError::CreateDir {
+        let file =
+            crate::private_dir::open_file(&path).map_err(|source| StoreError::CreateDir {
                 path: path.clone(),
                 source,
             })?;

@@ -1,19 +1,22 @@
-//! The offline cache: one SQLite file (WAL). Raw JSON exactly as received is
-//! the source of truth; timeline rows are derived from it.
+//! The offline cache: one SQLCipher-encrypted SQLite file (WAL). Raw JSON
+//! exactly as received is the source of truth; timeline rows are derived from it.
 //!
-//! Every connection is opened by [`Store::open`], the one place where an
-//! encryption key will be applied when the cache moves to SQLCipher.
+//! Every connection is opened by [`Store::open`] with the cache's key, in a
+//! directory private to the user (see `private_dir`).
 
+pub(crate) mod cipher;
+mod forget;
 mod lock;
 mod read;
 mod schema;
 mod write;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+use crate::cache_key::CacheKey;
 use crate::error::{ErrorCode, HasCode};
+use crate::private_dir::{self, DirError};
 
 pub use lock::SyncLock;
 pub use read::{CachedResource, SourceState, SourceStatus, TimelineFilter};
@@ -24,7 +27,35 @@ pub const DB_FILE: &str = "crossview.sqlite3";
 
 /// Bumped when derivation changes; a cache derived by an older version has its
 /// derived rows rebuilt at open (never one derived by a newer version).
-pub const DERIVE_VERSION: u32 = 2;
+pub const DERIVE_VERSION: u32 = 3;
+
+/// A cache: its directory and the key that opens it.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    key: CacheKey,
+}
+
+impl Cache {
+    pub fn new(dir: impl Into<PathBuf>, key: CacheKey) -> Cache {
+        Cache {
+            dir: dir.into(),
+            key,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join(DB_FILE)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,6 +64,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Dir(#[from] DirError),
+    #[error(
+        "the key does not open the cache {path} (wrong key, or not a Crossview cache); the file was left untouched"
+    )]
+    KeyWrong { path: PathBuf },
     #[error("cannot open the cache {path}: {source}")]
     Open {
         path: PathBuf,
@@ -63,6 +100,8 @@ impl HasCode for StoreError {
         match self {
             StoreError::TooNew { .. } => ErrorCode::CacheTooNew,
             StoreError::Locked { .. } => ErrorCode::CacheLocked,
+            StoreError::KeyWrong { .. } => ErrorCode::CacheKeyWrong,
+            StoreError::Dir(e) => e.code(),
             _ => ErrorCode::CacheError,
         }
     }
@@ -74,27 +113,22 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache in `data_dir`, applying migrations.
-    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-        restrict_permissions(data_dir);
-        let path = data_dir.join(DB_FILE);
+    /// Opens (creating if needed) the cache, applying migrations. A plaintext
+    /// cache from an earlier version is encrypted first (once, under the sync lock).
+    pub fn open(cache: &Cache) -> Result<Store, StoreError> {
+        private_dir::ensure(cache.dir())?;
+        let path = cache.db_path();
+        if cipher::is_plaintext(&path) {
+            let _lock = SyncLock::acquire(cache.dir())?;
+            if cipher::is_plaintext(&path) {
+                cipher::encrypt_plaintext(&path, cache.key())?;
+            }
+        }
         let open_err = |source| StoreError::Open {
             path: path.clone(),
             source,
         };
-        let mut conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(open_err)?;
+        let mut conn = cipher::open(&path, cache.key())?;
         // Refuse a newer cache before anything (even a journal mode) is written to it.
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -106,6 +140,7 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        cipher::harden(&conn, &path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -133,7 +168,24 @@ impl Store {
         &self.path
     }
 
-    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+    /// Moves the WAL into the database file and empties it (after a sync, a
+    /// forget), so replaced pages do not stay readable in the log.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
@@ -141,16 +193,6 @@ impl Store {
             .optional()?)
     }
 }
-
-#[cfg(unix)]
-fn restrict_permissions(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    // Patient data: readable by this user only. Best effort: a shared directory the user chose stays as it is.
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_dir: &Path) {}
 
 #[cfg(test)]
 mod tests;

@@ -80,6 +80,8 @@ pub struct SourceStatus {
     pub not_offered: Vec<String>,
     /// Patient records found at the sync whose data is shown (0: the patient is not known there).
     pub patients_found: u64,
+    /// Consent restrictions at this source: what was withheld, or could not be interpreted.
+    pub consent: Vec<crate::consent::ConsentNote>,
     /// How the source stands, all things considered (set with the configuration and the clock).
     pub state: SourceState,
     /// True when what is shown is not the result of the latest attempt (it failed,
@@ -145,7 +147,7 @@ impl Store {
         let sql = format!(
             "SELECT e.kind, e.date, e.title, e.status, e.entered_in_error, e.detail, e.codes, s.source, s.source_kind,
                     e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version,
-                    c.endpoint_id, s.finished_at, e.marks
+                    c.endpoint_id, s.finished_at, e.marks, e.restricted
              FROM current_run c
              JOIN sync_run s ON s.run_id = c.run_id
              JOIN event e ON e.run_id = c.run_id
@@ -163,7 +165,7 @@ impl Store {
             let date: Option<String> = r.get(1)?;
             let codes: String = r.get(6)?;
             let codes: Vec<Code> = serde_json::from_str(&codes)?;
-            out.push(TimelineEvent {
+            let mut event = TimelineEvent {
                 kind: EventKind::parse(&kind).unwrap_or(EventKind::Document),
                 date_display: crate::display::date_or_not_known(date.as_deref()),
                 date,
@@ -187,7 +189,21 @@ impl Store {
                 source_id: r.get(15)?,
                 as_of: r.get(16)?,
                 stale: false,
-            });
+                restricted: None,
+            };
+            if let Some(text) = r.get::<_, Option<String>>(18)? {
+                let found: crate::restricted::Restriction = serde_json::from_str(&text)?;
+                event.restricted = Some(crate::timeline::Restricted {
+                    masked: false,
+                    labels: found.labels,
+                    handle: crate::restricted::handle(
+                        &event.source_id,
+                        &event.resource_type,
+                        &event.resource_id,
+                    ),
+                });
+            }
+            out.push(event);
         }
         Ok(out)
     }
@@ -199,7 +215,7 @@ impl Store {
             "SELECT s.endpoint_id, s.source, s.source_kind, s.base_url, s.started_at, s.outcome, s.error_code,
                     s.error_message, s.fhir_version, s.warnings,
                     ok.finished_at, ok.counts, ok.origin, ok.not_offered, ok.fhir_version, ok.warnings,
-                    ok.patient_ids
+                    ok.patient_ids, ok.consent
              FROM sync_run s
              LEFT JOIN current_run c ON c.patient_key = s.patient_key AND c.endpoint_id = s.endpoint_id
              LEFT JOIN sync_run ok ON ok.run_id = c.run_id
@@ -251,6 +267,12 @@ impl Store {
                 warnings,
                 not_offered: json_list(13)?,
                 patients_found: json_list(16)?.len() as u64,
+                consent: r
+                    .get::<_, Option<String>>(17)?
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?
+                    .unwrap_or_default(),
                 state: match outcome {
                     RunOutcome::Ok => SourceState::Fresh,
                     RunOutcome::Running => SourceState::Syncing,

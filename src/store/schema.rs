@@ -131,6 +131,20 @@ CREATE TABLE current_run_v2 (
 ) WITHOUT ROWID;
 "#;
 
+/// V3: restricted entries are marked on their derived rows; each run records
+/// what consent provisions at the source withheld; each patient's last opening
+/// is kept so the record can expire (retention).
+const V3: &str = r#"
+ALTER TABLE event ADD COLUMN restricted TEXT;
+ALTER TABLE sync_run ADD COLUMN consent TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE patient_access (
+    patient_key TEXT PRIMARY KEY,
+    last_opened TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO patient_access (patient_key, last_opened)
+    SELECT patient_key, max(started_at) FROM sync_run GROUP BY patient_key;
+"#;
+
 /// Ids for V1 rows: the slug of the name, as a V1 configuration (no ids) derives them.
 fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     let names: Vec<String> = {
@@ -160,11 +174,11 @@ fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
 }
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, v2_ids)])
+    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, v2_ids), M::up(V3)])
 }
 
 /// Schema number this code writes.
-pub const SCHEMA_VERSION: usize = 2;
+pub const SCHEMA_VERSION: usize = 3;
 
 #[cfg(test)]
 mod tests {

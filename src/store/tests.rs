@@ -4,6 +4,14 @@ use super::*;
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::FhirVersion;
 
+/// A cache in `dir` with a fixed test key.
+pub(super) fn cache(dir: &std::path::Path) -> Cache {
+    Cache::new(
+        dir.join("cache"),
+        crate::cache_key::CacheKey::from_hex(&"ab".repeat(32)).unwrap(),
+    )
+}
+
 fn resource(v: serde_json::Value) -> StoredResource {
     let raw = v.to_string();
     StoredResource::new(
@@ -61,7 +69,7 @@ fn titles(store: &Store) -> Vec<String> {
 #[test]
 fn a_new_run_replaces_the_previous_one_only_when_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     synced(
         &mut store,
         "A",
@@ -72,7 +80,7 @@ fn a_new_run_replaces_the_previous_one_only_when_committed() {
     // A run in progress is invisible to readers (another connection, as the CLI would use).
     let run = store.begin_run(&start("A", "t")).unwrap();
     store.write_page(run, &[allergy("3", "Peanut")]).unwrap();
-    let reader = Store::open(dir.path()).unwrap();
+    let reader = Store::open(&cache(dir.path())).unwrap();
     assert_eq!(titles(&reader), ["A:Latex", "A:Penicillin"]);
     store.commit_run(run, "t2", &RunSummary::default()).unwrap();
     assert_eq!(titles(&reader), ["A:Peanut"]);
@@ -81,7 +89,7 @@ fn a_new_run_replaces_the_previous_one_only_when_committed() {
 #[test]
 fn a_failed_run_leaves_the_earlier_cache_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
     synced(&mut store, "B", vec![allergy("1", "Aspirin")]);
     let run = store.begin_run(&start("A", "t")).unwrap();
@@ -112,7 +120,7 @@ fn a_failed_run_leaves_the_earlier_cache_untouched() {
 fn interrupted_runs_are_discarded_on_recovery() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let mut store = Store::open(dir.path()).unwrap();
+        let mut store = Store::open(&cache(dir.path())).unwrap();
         synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
         let run = store.begin_run(&start("A", "t")).unwrap();
         store
@@ -120,7 +128,7 @@ fn interrupted_runs_are_discarded_on_recovery() {
             .unwrap();
         // The process "dies" here.
     }
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     assert_eq!(store.recover_interrupted("t4").unwrap(), 1);
     assert_eq!(titles(&store), ["A:Penicillin"]);
     let a = &store.sources("9990000018").unwrap()[0];
@@ -136,7 +144,7 @@ fn interrupted_runs_are_discarded_on_recovery() {
 #[test]
 fn raw_json_is_kept_byte_for_byte_and_derived_rows_rebuild_identically() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     let raw = r#"{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order","subject":{"reference":"Patient/p"},"medicationReference":{"reference":"Medication/med1"},"authoredOn":"2024-05","_vendor":{"x":[1,2.50]}}"#;
     let v: serde_json::Value = serde_json::from_str(raw).unwrap();
     let mr = StoredResource::new(
@@ -185,15 +193,16 @@ fn raw_json_is_kept_byte_for_byte_and_derived_rows_rebuild_identically() {
 #[test]
 fn a_cache_from_a_newer_version_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path()).unwrap());
-    let path = dir.path().join(DB_FILE);
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    drop(Store::open(&cache(dir.path())).unwrap());
+    let path = cache(dir.path()).db_path();
+    let key = cache(dir.path()).key().clone();
+    let conn = cipher::open(&path, &key).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = Store::open(dir.path()).err().expect("must refuse");
+    let err = Store::open(&cache(dir.path())).err().expect("must refuse");
     assert_eq!(err.code(), ErrorCode::CacheTooNew);
     assert!(err.to_string().contains("schema 99"), "{err}");
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = cipher::open(&path, &key).unwrap();
     let v: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
@@ -203,7 +212,7 @@ fn a_cache_from_a_newer_version_is_refused_and_left_untouched() {
 #[test]
 fn timeline_filters_by_kind_and_source_and_puts_undated_entries_last() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     synced(
         &mut store,
         "A",
@@ -248,19 +257,19 @@ fn timeline_filters_by_kind_and_source_and_puts_undated_entries_last() {
 #[test]
 fn the_sync_lock_is_exclusive() {
     let dir = tempfile::tempdir().unwrap();
-    let held = SyncLock::acquire(dir.path()).unwrap();
-    let err = SyncLock::acquire(dir.path())
+    let held = SyncLock::acquire(cache(dir.path()).dir()).unwrap();
+    let err = SyncLock::acquire(cache(dir.path()).dir())
         .err()
         .expect("second lock must fail");
     assert_eq!(err.code(), ErrorCode::CacheLocked);
     drop(held);
-    assert!(SyncLock::acquire(dir.path()).is_ok());
+    assert!(SyncLock::acquire(cache(dir.path()).dir()).is_ok());
 }
 
 #[test]
 fn purging_an_endpoint_removes_its_runs_and_rows_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
     synced(&mut store, "A", vec![allergy("1", "Penicillin")]);
     synced(&mut store, "B", vec![allergy("1", "Latex")]);
     assert_eq!(store.purge_endpoint("A").unwrap(), 1);
@@ -277,4 +286,153 @@ fn purging_an_endpoint_removes_its_runs_and_rows_and_nothing_else() {
         .query_row("SELECT count(*) FROM resource", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
+}
+
+#[test]
+fn a_wrong_key_is_refused_and_leaves_every_file_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(&cache(dir.path())).unwrap();
+        synced(&mut store, "trust", vec![allergy("a1", "Penicillin")]);
+    }
+    let files = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(cache(dir.path()).dir());
+    let wrong = Cache::new(
+        cache(dir.path()).dir(),
+        crate::cache_key::CacheKey::from_hex(&"cd".repeat(32)).unwrap(),
+    );
+    let err = Store::open(&wrong).err().expect("must refuse");
+    assert_eq!(err.code(), ErrorCode::CacheKeyWrong);
+    assert_eq!(files(cache(dir.path()).dir()), before);
+}
+
+#[test]
+fn a_plaintext_cache_is_encrypted_once_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache(dir.path()).db_path();
+    crate::private_dir::ensure(cache(dir.path()).dir()).unwrap();
+    {
+        // A cache as an earlier, unencrypted version left it.
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        schema::migrations().to_latest(&mut conn).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO sync_run (run_id, patient_key, endpoint_id, source, source_kind, base_url, origin, started_at, outcome)
+                 VALUES (1, '9990000018', 'gp', 'GP', 'gp', 'http://gp/', 'http://gp', 't', 'ok');
+             INSERT INTO current_run VALUES ('9990000018', 'gp', 1);
+             INSERT INTO resource VALUES (1, 'AllergyIntolerance', 'a1', NULL, NULL, 't', 'R4', 'match',
+                 '{"resourceType":"AllergyIntolerance","id":"a1","code":{"text":"Peanut"}}');"#,
+        )
+        .unwrap();
+    }
+    assert!(cipher::is_plaintext(&path));
+    let store = Store::open(&cache(dir.path())).unwrap();
+    assert!(!cipher::is_plaintext(&path));
+    let raw = std::fs::read(&path).unwrap();
+    assert!(!raw.windows(6).any(|w| w == b"Peanut"));
+    assert!(!raw.windows(10).any(|w| w == b"9990000018"));
+    assert!(
+        store
+            .resource_json("9990000018", "gp", "AllergyIntolerance", "a1")
+            .unwrap()
+            .unwrap()
+            .contains("Peanut")
+    );
+    for side in ["-wal", "-shm"] {
+        let p = cache(dir.path()).dir().join(format!("{DB_FILE}{side}"));
+        if let Ok(bytes) = std::fs::read(&p) {
+            assert!(!bytes.windows(6).any(|w| w == b"Peanut"), "{side}");
+        }
+    }
+}
+
+#[test]
+fn forgetting_a_patient_leaves_no_page_of_their_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let mut store = Store::open(&c).unwrap();
+    synced(&mut store, "trust", vec![allergy("a1", "Zebra-venom")]);
+    store
+        .touch_patient("9990000018", "2026-01-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(store.forget_patient("9990000018").unwrap(), 1);
+    store.compact().unwrap();
+    assert!(!store.has_patient("9990000018").unwrap());
+    drop(store);
+    // Decrypted page by page with the key, nothing of the patient remains anywhere in the file.
+    let pages = decrypted_pages(&c.db_path(), c.key());
+    assert!(!pages.is_empty());
+    for (i, data) in pages.iter().enumerate() {
+        assert!(
+            !data.windows(11).any(|w| w == b"Zebra-venom"),
+            "page {}",
+            i + 1
+        );
+        assert!(
+            !data.windows(10).any(|w| w == b"9990000018"),
+            "page {}",
+            i + 1
+        );
+    }
+    let wal = std::fs::metadata(c.dir().join(format!("{DB_FILE}-wal"))).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL is emptied");
+}
+
+#[path = "../../tests/common/sqlcipher_pages.rs"]
+mod sqlcipher_pages;
+
+/// Every page of a cache file decrypted with its key.
+pub(super) fn decrypted_pages(
+    path: &std::path::Path,
+    key: &crate::cache_key::CacheKey,
+) -> Vec<Vec<u8>> {
+    let key_bytes = hex::decode(key.to_hex().as_str()).unwrap();
+    sqlcipher_pages::decrypted_pages(path, &key_bytes)
+}
+
+#[test]
+fn the_raw_file_holds_no_patient_data_and_decrypts_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cache(dir.path());
+    let mut store = Store::open(&c).unwrap();
+    synced(&mut store, "trust", vec![allergy("a1", "Zebra-venom")]);
+    store.checkpoint().unwrap();
+    drop(store);
+    let raw = std::fs::read(c.db_path()).unwrap();
+    assert!(!raw.windows(11).any(|w| w == b"Zebra-venom"));
+    assert!(!raw.windows(10).any(|w| w == b"9990000018"));
+    // The same bytes, decrypted, do hold it: the check above is not vacuous.
+    let pages = decrypted_pages(&c.db_path(), c.key());
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.windows(11).any(|w| w == b"Zebra-venom"))
+    );
+}
+
+#[test]
+fn retention_finds_patients_not_opened_since_the_cutoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&cache(dir.path())).unwrap();
+    store
+        .touch_patient("9990000018", "2026-01-01T00:00:00Z")
+        .unwrap();
+    store
+        .touch_patient("9990000026", "2026-11-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        store
+            .patients_opened_before("2026-10-01T00:00:00Z")
+            .unwrap(),
+        vec!["9990000018".to_string()]
+    );
 }

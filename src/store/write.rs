@@ -120,13 +120,16 @@ fn disappeared(
         )];
     }
     let mut lost = Vec::new();
-    // Patients are checked above; Medications go with the orders that name them.
+    // Patients are checked above; Medications go with the orders that name them;
+    // a consent withdrawn is an ordinary change.
     for (ty, before) in previous_counts
         .iter()
-        .filter(|(t, _)| !matches!(t.as_str(), "Patient" | "Medication"))
+        .filter(|(t, _)| !matches!(t.as_str(), "Patient" | "Medication" | "Consent"))
     {
         let before = *before;
-        let after = now.counts.get(ty).copied().unwrap_or(0);
+        // Entries a consent now withholds went for a reason the source gave.
+        let withheld: u64 = now.consent.iter().filter_map(|n| n.withheld.get(ty)).sum();
+        let after = now.counts.get(ty).copied().unwrap_or(0) + withheld;
         if before == 0 || after > 0 {
             continue;
         }
@@ -205,6 +208,8 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// Searched types the server said it does not offer.
     pub not_offered: Vec<String>,
+    /// What the source's consents meant for this sync (data withheld, or not interpreted).
+    pub consent: Vec<crate::consent::ConsentNote>,
 }
 
 pub(super) fn insert_event(
@@ -216,8 +221,8 @@ pub(super) fn insert_event(
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO event (run_id, resource_type, resource_id, kind, date, sort_key, title, status,
-             entered_in_error, detail, codes, medication_ref, marks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             entered_in_error, detail, codes, medication_ref, marks, restricted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         run,
@@ -233,6 +238,7 @@ pub(super) fn insert_event(
         serde_json::to_string(&e.codes)?,
         e.medication_ref,
         serde_json::to_string(&e.marks)?,
+        e.restricted.as_ref().map(serde_json::to_string).transpose()?,
     ])?;
     Ok(())
 }
@@ -410,7 +416,7 @@ impl Store {
         tx.execute(
             "UPDATE sync_run SET outcome = ?9, finished_at = ?2, fhir_version = ?3, server_software = ?4,
                  patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8,
-                 error_code = ?10, error_message = ?11
+                 error_code = ?10, error_message = ?11, consent = ?12
              WHERE run_id = ?1",
             params![
                 run,
@@ -424,6 +430,7 @@ impl Store {
                 outcome,
                 (!lost.is_empty()).then_some(ErrorCode::DataDisappeared.as_str()),
                 (!lost.is_empty()).then(|| lost.join("; ")),
+                serde_json::to_string(&summary.consent)?,
             ],
         )?;
         tx.commit()?;

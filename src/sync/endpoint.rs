@@ -13,6 +13,7 @@ use super::{
     EndpointOutcome, MAX_MEDICATION_READS, Progress, ProgressSink, SEARCHED_TYPES, now_rfc3339,
 };
 use crate::config::{Endpoint, FhirVersionSetting};
+use crate::consent::{AccessKind, ConsentNote, ConsentRules};
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::bundle::SearchMode;
 use crate::fhir::capability::Capabilities;
@@ -45,6 +46,7 @@ pub(super) async fn sync_endpoint(
     ep: Endpoint,
     writer: Writer,
     nhs: NhsNumber,
+    purpose: &'static str,
     progress: Arc<dyn ProgressSink>,
 ) -> EndpointOutcome {
     let mut outcome = EndpointOutcome::new(&ep, now_rfc3339());
@@ -68,6 +70,7 @@ pub(super) async fn sync_endpoint(
                 writer: writer.clone(),
                 run,
                 nhs,
+                purpose,
                 progress: progress.clone(),
                 summary: RunSummary::default(),
                 patients_found: 0,
@@ -94,6 +97,7 @@ struct EndpointSync {
     writer: Writer,
     run: RunId,
     nhs: NhsNumber,
+    purpose: &'static str,
     progress: Arc<dyn ProgressSink>,
     summary: RunSummary,
     patients_found: usize,
@@ -174,13 +178,18 @@ impl EndpointSync {
         self.writer
             .run(move |s| s.write_page(run, &patients))
             .await?;
+        let identity = PatientIdentity {
+            nhs: self.nhs.clone(),
+            ids: ids.clone(),
+            base: client.base().to_string(),
+        };
+        // Consents first: what they withhold is never written.
+        let consent = self
+            .consents(client, &identity, version, caps.as_ref())
+            .await?;
 
         let searches = Searches {
-            identity: PatientIdentity {
-                nhs: self.nhs.clone(),
-                ids: ids.clone(),
-                base: client.base().to_string(),
-            },
+            identity,
             client: client.clone(),
             writer: self.writer.clone(),
             run: self.run,
@@ -189,7 +198,10 @@ impl EndpointSync {
             source_id: self.ep.id(),
             page_size: self.ep.page_size.to_string(),
             progress: self.progress.clone(),
-            found: Mutex::new(Found::default()),
+            found: Mutex::new(Found {
+                consent,
+                ..Found::default()
+            }),
             no_id: AtomicU64::new(0),
         };
         let mut jobs: Vec<(String, String)> = Vec::new();
@@ -209,6 +221,7 @@ impl EndpointSync {
         }
         let found = searches.found.into_inner();
         self.rejected = found.rejected;
+        self.summary.consent.extend(found.consent.into_notes());
         for (k, v) in found.counts {
             *self.summary.counts.entry(k).or_default() += v;
         }
@@ -217,6 +230,102 @@ impl EndpointSync {
             return Err(e);
         }
         verdict_on_mismatches(&found.mismatches)
+    }
+
+    /// The patient's Consents at this source, kept, and read into the rules the
+    /// rest of the sync applies. Consents that cannot be read are a warning:
+    /// then no restriction can be honoured, and the person is told so.
+    async fn consents(
+        &mut self,
+        client: &FhirClient,
+        identity: &PatientIdentity,
+        version: FhirVersion,
+        caps: Option<&Capabilities>,
+    ) -> Result<ConsentRules, UiError> {
+        if caps.is_some_and(|c| !c.supports("Consent")) {
+            self.summary.not_offered.push("Consent".into());
+            return Ok(ConsentRules::default());
+        }
+        let access = AccessKind {
+            purpose: self.purpose,
+            now: chrono::Utc::now(),
+        };
+        let mut values = Vec::new();
+        let mut keep = Vec::new();
+        let fetched_at = now_rfc3339();
+        for id in &identity.ids {
+            let patient = format!("Patient/{id}");
+            let page_size = self.ep.page_size.to_string();
+            let query = [
+                ("patient", patient.as_str()),
+                ("_count", page_size.as_str()),
+            ];
+            let read = async {
+                let mut pager = client.search("Consent", &query)?;
+                let mut pages = Vec::new();
+                while let Some(page) = pager.next_page().await? {
+                    pages.push(page);
+                }
+                Ok::<_, UiError>(pages)
+            };
+            let pages = match read.await {
+                Ok(p) => p,
+                Err(e) => {
+                    self.summary.consent.push(ConsentNote {
+                        consent: "Consent".into(),
+                        applied: false,
+                        text: format!(
+                            "this source's consents could not be read ({}); any restriction they hold was not applied",
+                            e.message
+                        ),
+                        withheld: BTreeMap::new(),
+                    });
+                    return Ok(ConsentRules::default());
+                }
+            };
+            for page in pages {
+                for entry in page.entries {
+                    let v: Value = serde_json::from_str(&entry.raw)
+                        .map_err(|e| malformed("Consent search", &e))?;
+                    if v.get("resourceType").and_then(Value::as_str) != Some("Consent") {
+                        continue;
+                    }
+                    match identity.check(&v) {
+                        Belongs::Yes => {}
+                        Belongs::Other(reference) => {
+                            return Err(UiError::new(
+                                ErrorCode::PatientMismatch,
+                                format!(
+                                    "the server sent 1 resource(s) belonging to another patient (a Consent naming {reference}); none of this sync was kept"
+                                ),
+                            ));
+                        }
+                        Belongs::Missing => {
+                            self.summary
+                                .warnings
+                                .push("a Consent naming no patient was ignored".to_string());
+                            continue;
+                        }
+                    }
+                    let n = keep.len();
+                    keep.push(StoredResource::new(
+                        &v,
+                        entry.raw,
+                        version,
+                        &fetched_at,
+                        Provenance::Match,
+                        format!("no-id-Consent-{n}"),
+                    ));
+                    values.push(v);
+                }
+            }
+        }
+        if !keep.is_empty() {
+            *self.summary.counts.entry("Consent".into()).or_default() += keep.len() as u64;
+            let run = self.run;
+            self.writer.run(move |s| s.write_page(run, &keep)).await?;
+        }
+        Ok(ConsentRules::interpret(&values, version, access))
     }
 
     /// The CapabilityStatement. With a configured version, a missing `/metadata` is only a warning.
@@ -373,6 +482,8 @@ fn verdict_on_mismatches(mismatches: &[String]) -> Result<(), UiError> {
 /// What the concurrent searches of one endpoint collect.
 #[derive(Default)]
 struct Found {
+    /// What the source's consents withhold (counted as they apply).
+    consent: ConsentRules,
     counts: BTreeMap<String, u64>,
     warnings: Vec<String>,
     mismatches: Vec<String>,
@@ -403,6 +514,8 @@ enum Verdict {
     Note(String),
     /// Refused: (type, id, why).
     Reject(String, String, UiError),
+    /// Withheld under the patient's consent: neither shown nor kept.
+    Withheld,
 }
 
 impl Searches {
@@ -436,6 +549,7 @@ impl Searches {
                 match self.judge(ty, &v, entry.mode, entry.raw, &fetched_at).await {
                     Verdict::Keep(stored) => keep.push(*stored),
                     Verdict::Note(note) => self.found.lock().await.warnings.push(note),
+                    Verdict::Withheld => {}
                     Verdict::Reject(rtype, rid, error) => {
                         let run = self.run;
                         self.writer
@@ -505,6 +619,9 @@ impl Searches {
                     return Verdict::Reject(rtype, rid, error);
                 }
             }
+        }
+        if found.consent.withhold(v, self.version).is_some() {
+            return Verdict::Withheld;
         }
         let fallback = format!("no-id-{ty}-{}", self.no_id.fetch_add(1, Ordering::Relaxed));
         let provenance = if mode == SearchMode::Include {

@@ -13,7 +13,7 @@ use crate::config::{Endpoint, EndpointKind};
 use crate::error::{ErrorCode, HasCode, UiError};
 use crate::fhir::FhirVersion;
 use crate::nhs_number::NhsNumber;
-use crate::store::{RunOutcome, StoreError, SyncLock};
+use crate::store::{Cache, RunOutcome, Store, StoreError, SyncLock};
 
 /// The resource types searched for each patient, in the order they are fetched.
 pub const SEARCHED_TYPES: &[&str] = &[
@@ -173,19 +173,23 @@ impl Drop for Running {
     }
 }
 
-/// Pulls the patient's record from every endpoint concurrently into the cache in `data_dir`.
+/// Pulls the patient's record from every endpoint concurrently into `cache`.
+/// `purpose` (v3 ActReason, `TREAT` or `ETREAT`) decides which consent provisions apply.
 pub async fn sync_patient(
     endpoints: &[Endpoint],
-    data_dir: &Path,
+    cache: &Cache,
     nhs: &NhsNumber,
+    purpose: &'static str,
     progress: Arc<dyn ProgressSink>,
 ) -> Result<SyncReport, SyncError> {
     if endpoints.is_empty() {
         return Err(SyncError::NoEndpoints);
     }
-    let _running = Running::start(data_dir)?;
-    let _lock = SyncLock::acquire(data_dir)?;
-    let (writer, thread) = writer::spawn(data_dir, now_rfc3339())?;
+    let _running = Running::start(cache.dir())?;
+    // Opened once before the lock: a plaintext cache is encrypted (under the lock) here.
+    drop(Store::open(cache)?);
+    let _lock = SyncLock::acquire(cache.dir())?;
+    let (writer, thread) = writer::spawn(cache, now_rfc3339())?;
     let tasks: Vec<_> = endpoints
         .iter()
         .cloned()
@@ -193,7 +197,9 @@ pub async fn sync_patient(
             let writer = writer.clone();
             let nhs = nhs.clone();
             let progress = progress.clone();
-            tokio::spawn(async move { endpoint::sync_endpoint(ep, writer, nhs, progress).await })
+            tokio::spawn(async move {
+                endpoint::sync_endpoint(ep, writer, nhs, purpose, progress).await
+            })
         })
         .collect();
     drop(writer);

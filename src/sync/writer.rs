@@ -2,10 +2,9 @@
 //! send it jobs through a small bounded channel, so a fast server waits for
 //! the disk instead of piling pages up in memory.
 
-use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{Store, StoreError};
+use crate::store::{Cache, Store, StoreError};
 
 type Job = Box<dyn FnOnce(&mut Store) + Send>;
 
@@ -26,8 +25,8 @@ impl WriterThread {
 }
 
 /// Opens the store on a new thread. `now` stamps runs recovered from an earlier crash.
-pub fn spawn(data_dir: &Path, now: String) -> Result<(Writer, WriterThread), StoreError> {
-    let mut store = Store::open(data_dir)?;
+pub fn spawn(cache: &Cache, now: String) -> Result<(Writer, WriterThread), StoreError> {
+    let mut store = Store::open(cache)?;
     store.recover_interrupted(&now)?;
     let (tx, mut rx) = mpsc::channel::<Job>(4);
     let handle = std::thread::Builder::new()
@@ -36,6 +35,8 @@ pub fn spawn(data_dir: &Path, now: String) -> Result<(Writer, WriterThread), Sto
             while let Some(job) = rx.blocking_recv() {
                 job(&mut store);
             }
+            // Replaced pages leave the WAL; best effort (the next sync tries again).
+            let _ = store.checkpoint();
         })
         .map_err(|_| StoreError::WriterStopped)?;
     Ok((Writer { tx }, WriterThread { handle }))

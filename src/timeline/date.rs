@@ -162,6 +162,23 @@ impl FhirDate {
         }
     }
 
+    /// The end (exclusive) of the period the value denotes: `2012-06` ends at the
+    /// start of July 2012, a time at the next minute or second.
+    pub fn end(&self) -> DateTime<Utc> {
+        let day = self.start_date_as_written();
+        let next_day = |d: Option<NaiveDate>| {
+            d.and_then(|d| london_start(d.and_time(NaiveTime::MIN)))
+                .unwrap_or(self.start)
+        };
+        match self.precision {
+            Precision::Year => next_day(NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)),
+            Precision::Month => next_day(day.checked_add_months(chrono::Months::new(1))),
+            Precision::Day => next_day(day.succ_opt()),
+            Precision::Minute => self.start + chrono::Duration::minutes(1),
+            Precision::Second => self.start + chrono::Duration::seconds(1),
+        }
+    }
+
     fn start_date_as_written(&self) -> NaiveDate {
         // For date-only values the calendar date is what was written, not a converted instant.
         self.start.with_timezone(&London).date_naive()

@@ -22,6 +22,8 @@ pub struct DerivedEvent {
     pub codes: Vec<Code>,
     /// `Medication/{id}` when the medicine is a reference to resolve against fetched Medications.
     pub medication_ref: Option<String>,
+    /// The source labelled it restricted (masked until revealed).
+    pub restricted: Option<crate::restricted::Restriction>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +191,7 @@ fn event(kind: EventKind, date: Option<&str>) -> DerivedEvent {
         detail: None,
         codes: Vec::new(),
         medication_ref: None,
+        restricted: None,
     }
 }
 
@@ -583,7 +586,7 @@ pub fn is_degraded_code(code: &str) -> bool {
 /// The timeline event for a resource, or `None` for types the timeline does not show.
 pub fn derive_event(r: &Value, _version: FhirVersion) -> Option<DerivedEvent> {
     let ty = s(r, "resourceType")?;
-    Some(match ty {
+    let mut e = match ty {
         "AllergyIntolerance" => allergy(r),
         "MedicationRequest" | "MedicationStatement" => medication(r, ty),
         "Encounter" => encounter(r),
@@ -591,7 +594,9 @@ pub fn derive_event(r: &Value, _version: FhirVersion) -> Option<DerivedEvent> {
         "DocumentReference" => document_reference(r),
         "Condition" => condition(r),
         _ => return None,
-    })
+    };
+    e.restricted = crate::restricted::of(r);
+    Some(e)
 }
 
 #[cfg(test)]

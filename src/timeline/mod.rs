@@ -134,6 +134,19 @@ pub struct Code {
     pub display: Option<String>,
 }
 
+/// A restricted entry. While `masked`, the entry carries its kind, date and
+/// source only: no title, text, codes, status or reason, and `resource_id` is
+/// the opaque `handle` (ids can be telling).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restricted {
+    pub masked: bool,
+    /// Why the source restricted it (empty while masked).
+    pub labels: Vec<String>,
+    /// Names the entry when revealing it.
+    pub handle: String,
+}
+
 /// One timeline entry as the fronts receive it. Field names are a contract
 /// (README, "Timeline JSON").
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -168,4 +181,26 @@ pub struct TimelineEvent {
     /// The source's last sync failed, was interrupted or kept aside, or its data
     /// is older than the freshness limit: this entry may be out of date.
     pub stale: bool,
+    /// Set when the source restricted this entry.
+    pub restricted: Option<Restricted>,
+}
+
+impl TimelineEvent {
+    /// The masked form: kind, date and source; everything else withheld.
+    pub fn mask(&mut self) {
+        let Some(r) = self.restricted.as_mut() else {
+            return;
+        };
+        r.masked = true;
+        r.labels.clear();
+        self.title = format!("Restricted entry from {}", self.source);
+        self.status = None;
+        self.entered_in_error = false;
+        self.marks.clear();
+        self.detail = None;
+        self.codes.clear();
+        self.resource_id = r.handle.clone();
+        self.version_id = None;
+        self.last_updated = None;
+    }
 }

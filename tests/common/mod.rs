@@ -2,6 +2,8 @@
 //! files in temporary directories, and the real `crossview` binary.
 #![allow(dead_code)]
 
+pub mod sqlcipher_pages;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,34 @@ pub const TIMELINE_TYPES: &[&str] = crossview::sync::SEARCHED_TYPES;
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_crossview")
+}
+
+/// The key of every test cache (synthetic patients in temporary directories).
+pub const TEST_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+/// What every command the tests run needs: the cache key (no OS keyring in
+/// tests) and an access basis, as a scripted user would set them.
+pub fn test_env() -> [(&'static str, &'static str); 2] {
+    [
+        ("CROSSVIEW_DB_KEY", TEST_KEY),
+        ("CROSSVIEW_ACCESS_BASIS", "direct-care"),
+    ]
+}
+
+/// The cache database of a test data directory, opened with the test key (as a
+/// person holding the key could, e.g. to age data or tamper with it).
+pub fn open_db(data: &Path, file: &str) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(data.join(file)).unwrap();
+    db.execute_batch(&format!("PRAGMA key = \"x'{TEST_KEY}'\";"))
+        .unwrap();
+    db
+}
+
+/// The `crossview` binary with the test environment.
+pub fn command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.envs(test_env()).env_remove("CROSSVIEW_ACCESS_REASON");
+    cmd
 }
 
 /// Writes a config file for `endpoints`, with a short request timeout so fault tests are quick.
@@ -36,7 +66,7 @@ pub fn write_config(dir: &Path, endpoints: &[Endpoint], timeout_s: u64) -> PathB
 
 /// Runs the CLI with a config and data dir (in a blocking thread, so loopback servers in this process keep serving).
 pub async fn cli(config: &Path, data: &Path, args: &[&str]) -> Output {
-    let mut cmd = std::process::Command::new(bin());
+    let mut cmd = command();
     cmd.arg("--config")
         .arg(config)
         .arg("--data-dir")
@@ -91,18 +121,45 @@ pub fn expected_keys(sources: &[DemoSource], nhs: &str) -> BTreeSet<(String, Str
             continue;
         };
         let patient_ref = format!("Patient/{}", pid["id"].as_str().unwrap());
+        // What the patient's consent at this source withholds (read here from the
+        // demo's own simple shape, not by the product's interpreter).
+        let withheld: BTreeSet<String> = s
+            .resources
+            .iter()
+            .filter(|r| {
+                r["resourceType"] == "Consent" && r["patient"]["reference"] == patient_ref.as_str()
+            })
+            .flat_map(|c| {
+                c["provision"]["provision"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|p| p["type"] == "deny")
+            .flat_map(|p| p["data"].as_array().cloned().unwrap_or_default())
+            .filter_map(|d| d["reference"]["reference"].as_str().map(String::from))
+            .collect();
         for r in &s.resources {
             let t = r["resourceType"].as_str().unwrap();
             let subject = r
                 .get("subject")
                 .or_else(|| r.get("patient"))
                 .and_then(|s| s["reference"].as_str());
-            if TIMELINE_TYPES.contains(&t) && subject == Some(patient_ref.as_str()) {
-                out.insert((
-                    s.name.clone(),
-                    t.to_string(),
-                    r["id"].as_str().unwrap().to_string(),
-                ));
+            let id = r["id"].as_str().unwrap().to_string();
+            if TIMELINE_TYPES.contains(&t)
+                && subject == Some(patient_ref.as_str())
+                && !withheld.contains(&format!("{t}/{id}"))
+            {
+                // A restricted entry is listed masked, under its handle.
+                let restricted = r["meta"]["security"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|c| c["code"] == "R"));
+                let shown_id = if restricted {
+                    crossview::restricted::handle(&crossview::config::slug(&s.name), t, &id)
+                } else {
+                    id
+                };
+                out.insert((s.name.clone(), t.to_string(), shown_id));
             }
         }
     }

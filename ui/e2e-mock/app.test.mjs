@@ -40,7 +40,7 @@ after(async () => {
  */
 async function openPage(
   scenario = "ok",
-  { hash = "", axe = false, width = 1280, height = 800, scale = 1, cache = "ok", syncDelay = 15, demo = false } = {},
+  { hash = "", axe = false, width = 1280, height = 800, scale = 1, cache = "ok", syncDelay = 15, demo = false, askBasis = false } = {},
 ) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, locale: "en-US", timezoneId: "Europe/London" });
   const page = await context.newPage();
@@ -53,6 +53,7 @@ async function openPage(
   await page.addInitScript(installMockIpc, {
     scenario,
     demo,
+    askBasis,
     nhs: fx.NHS,
     cacheView: fx.patientView(cache, now - 3600_000),
     view: fx.patientView(scenario, now),
@@ -86,6 +87,18 @@ async function openPatient(page) {
   await page.getByTestId("banner").waitFor();
   await syncDone(page);
 }
+
+/** Answer the access-basis prompt (which must be on screen). */
+async function answerBasis(page, basis = "direct-care", reason = "") {
+  await page.getByTestId("basis-dialog").waitFor();
+  await page.getByTestId(`basis-${basis}`).check();
+  if (reason) await page.getByTestId("basis-reason").fill(reason);
+  await page.getByTestId("basis-continue").click();
+  await page.getByTestId("basis-dialog").waitFor({ state: "detached" });
+}
+
+/** The calls that read or change the record (not the basis bookkeeping). */
+const GOVERNANCE = new Set(["app_info", "basis_for", "declare_basis", "declare_search_basis"]);
 
 /** Sync finished: the button is enabled again. */
 const syncDone = (page) =>
@@ -486,7 +499,7 @@ describe("Crossview UI with mocked IPC", () => {
     await page.waitForFunction(() => typeof window.__crossviewTimelinePaint === "number");
     const mark = await page.evaluate(() => window.__crossviewTimelinePaint);
     assert.ok(mark > started - 60_000 && mark <= Date.now());
-    const calls = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd !== "app_info").map((c) => c.cmd));
+    const calls = (await page.evaluate(() => window.__mock.calls.map((c) => c.cmd))).filter((c) => !GOVERNANCE.has(c));
     assert.deepEqual(calls.slice(0, 2), ["open_patient", "sync_patient"]);
     // The fragment is read once: changing it later does not switch the patient.
     await syncDone(page);
@@ -506,6 +519,8 @@ describe("Crossview UI with mocked IPC", () => {
     await page.getByLabel("Family name", { exact: true }).fill("Nobody");
     await page.getByLabel("Date of birth", { exact: true }).fill("1/1/1900");
     await page.getByTestId("name-search-submit").click();
+    // The first search of the session asks why.
+    await answerBasis(page);
     assert.equal(await page.getByTestId("name-search-empty").innerText(), "No patients found");
     await page.getByTestId("dob-input").fill("02-mar-48");
     await page.getByTestId("name-search-submit").click();
@@ -524,7 +539,7 @@ describe("Crossview UI with mocked IPC", () => {
     await page.getByTestId("banner").waitFor();
     assert.equal(await page.getByTestId("nhs-input").inputValue(), "999 000 0018");
     assert.equal(await page.getByTestId("name-search-toggle").getAttribute("aria-expanded"), "false", "collapsed once a patient is opened");
-    const calls = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd !== "app_info"));
+    const calls = (await page.evaluate(() => window.__mock.calls)).filter((c) => !GOVERNANCE.has(c.cmd));
     const search = calls.filter((c) => c.cmd === "find_patients").map((c) => c.args);
     assert.deepEqual(search, [{ family: "Nobody", birthDate: "1900-01-01" }, { family: "Ashworth", birthDate: "1948-03-02" }]);
     const after = calls.map((c) => c.cmd).filter((c) => c !== "find_patients");
@@ -666,6 +681,34 @@ describe("Crossview UI with mocked IPC", () => {
     await t.done();
   });
 
+  it("asks why before opening a record: nothing is read until a basis is stated; emergency needs a reason", async () => {
+    const t = await openPage("ok", { askBasis: true });
+    const { page } = t;
+    await page.getByTestId("nhs-input").fill("999 000 0018");
+    await page.getByTestId("nhs-submit").click();
+    await page.getByTestId("basis-dialog").waitFor();
+    assert.match(await page.getByTestId("basis-dialog").innerText(), /999 000 0018/);
+    let cmds = await page.evaluate(() => window.__mock.calls.map((c) => c.cmd));
+    assert.ok(!cmds.includes("open_patient") && !cmds.includes("sync_patient"), `nothing read before the answer: ${cmds}`);
+    await t.shot("14-basis-prompt");
+    await page.getByTestId("basis-emergency").check();
+    await page.getByTestId("basis-continue").click();
+    assert.match(await page.getByTestId("basis-dialog").innerText(), /Enter a reason for emergency access/);
+    cmds = await page.evaluate(() => window.__mock.calls.map((c) => c.cmd));
+    assert.ok(!cmds.includes("declare_basis"), "nothing declared without a reason");
+    await page.getByTestId("basis-reason").fill("Unconscious in ED");
+    await page.getByTestId("basis-continue").click();
+    await page.getByTestId("banner").waitFor();
+    await syncDone(page);
+    const calls = (await page.evaluate(() => window.__mock.calls)).filter((c) => c.cmd !== "app_info");
+    const declared = calls.filter((c) => c.cmd === "declare_basis").map((c) => c.args);
+    assert.deepEqual(declared, [{ nhs: fx.NHS, basis: "emergency", reason: "Unconscious in ED" }]);
+    const reads = calls.map((c) => c.cmd).filter((c) => !GOVERNANCE.has(c));
+    assert.deepEqual(reads.slice(0, 2), ["open_patient", "sync_patient"], "one audited open, cache first, then sync");
+    assert.equal(reads.filter((c) => c === "open_patient").length, 1, "later reads are refreshes, not new opens");
+    await t.done();
+  });
+
   it("has no serious or critical axe violations (summary, timeline + detail, reader, endpoints)", async () => {
     const t = await openPage("stale", { axe: true });
     const { page } = t;
@@ -674,6 +717,9 @@ describe("Crossview UI with mocked IPC", () => {
     await page.getByTestId("family-input").fill("Ashworth");
     await page.getByTestId("dob-input").fill("02-Mar-1948");
     await page.getByTestId("name-search-submit").click();
+    await page.getByTestId("basis-dialog").waitFor();
+    await axeCheck(page, "access basis prompt");
+    await answerBasis(page);
     await page.getByTestId("name-search-failure").waitFor();
     await axeCheck(page, "name search results");
     await openPatient(page);

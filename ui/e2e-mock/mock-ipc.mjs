@@ -9,7 +9,9 @@
 export function installMockIpc(data) {
   const callbacks = new Map();
   let nextId = 1;
-  const mock = { calls: [], saved: null, scenario: data.scenario, opens: 0 };
+  // A basis stated at launch (`--basis`) unless the scenario has the person asked for one.
+  const access = data.askBasis ? {} : { [data.nhs]: { basis: "direct-care", reason: null } };
+  const mock = { calls: [], saved: null, scenario: data.scenario, opens: 0, access, searchAccess: null };
   window.__mock = mock;
   const delay = (ms) => new Promise((r) => setTimeout(r, ms));
   const clone = (v) => JSON.parse(JSON.stringify(v));
@@ -39,8 +41,18 @@ export function installMockIpc(data) {
       switch (cmd) {
         case "app_info":
           return { demo: !!data.demo };
-        case "open_patient": {
+        case "basis_for":
+          return mock.access[args.nhs] ?? null;
+        case "declare_basis":
+          mock.access[args.nhs] = { basis: args.basis, reason: args.reason ?? null };
+          return clone(mock.access[args.nhs]);
+        case "declare_search_basis":
+          mock.searchAccess = { basis: args.basis, reason: args.reason ?? null };
+          return clone(mock.searchAccess);
+        case "open_patient":
+        case "refresh_patient": {
           if (args.nhs !== data.nhs) return fail("Internal", "No such patient in the mock");
+          if (!mock.access[args.nhs]) return fail("AccessBasisRequired", "State why you are opening this record");
           mock.opens++;
           await delay(20);
           // The first open shows the cache; after a sync the scenario's outcome.
@@ -57,6 +69,7 @@ export function installMockIpc(data) {
           return { nhs_number: args.nhs, endpoints: data.syncMessages.filter((m) => m.event === "finished").map((m) => m.outcome) };
         }
         case "find_patients": {
+          if (!mock.searchAccess) return fail("AccessBasisRequired", "State why you are searching for patients");
           if (!String(args.family ?? "").trim()) return fail("ConfigInvalid", "Enter a family name");
           if (!/^\d{4}-\d{2}-\d{2}$/.test(String(args.birthDate))) return fail("ConfigInvalid", "Date of birth must be yyyy-mm-dd");
           await delay(20);

@@ -1,20 +1,36 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import * as api from "./api";
-import type { EntryRef, PatientView, SourceStatus, TimelineEvent, UiError } from "./bindings";
-import { Banner } from "./components/Banner";
+import type { Access, EntryRef, PatientView, SourceStatus, TimelineEvent, UiError } from "./bindings";
+import { AccessLogDialog } from "./components/AccessLog";
+import { Banner, patientName } from "./components/Banner";
+import { BasisDialog, type BasisRequest } from "./components/BasisDialog";
 import { DetailPanel } from "./components/DetailPanel";
 import { DischargeReader } from "./components/DischargeReader";
 import { Endpoints } from "./components/Endpoints";
 import { ErrorText } from "./components/ErrorText";
-import { Lookup } from "./components/Lookup";
+import { ForgetDialog } from "./components/ForgetDialog";
+import { Lookup, type OpenFrom, type SearchGuard } from "./components/Lookup";
 import { Summary } from "./components/Summary";
 import { applyProgress, type EndpointProgress, OfflineBanner, progressDone, SourcesPanel, SyncProgress } from "./components/Sync";
 import { type SelectRequest, Timeline } from "./components/Timeline";
 import { eventKey } from "./lib/filter";
+import { AccessGuard, type Guard, needsBasis } from "./lib/guard";
 import { formatNhs, nhsFromHash } from "./lib/nhs";
 
 type View = "record" | "endpoints";
 type Tab = "summary" | "timeline";
+type Dialog = "forget" | "access-log" | null;
+
+/**
+ * The same entry in two reads of the record. A restricted entry is named by its
+ * handle, which stays the same once it is revealed (its resource id does not:
+ * masked, the id is the handle).
+ */
+export function sameEntry(a: TimelineEvent, b: TimelineEvent): boolean {
+  if (a.source_id !== b.source_id || a.resource_type !== b.resource_type) return false;
+  if (a.restricted && b.restricted) return a.restricted.handle === b.restricted.handle;
+  return a.resource_id === b.resource_id;
+}
 
 /** True when the user is typing in a field (single-key shortcuts are then left alone). */
 function typing(t: EventTarget | null): boolean {
@@ -50,10 +66,23 @@ export function App() {
   const [initialNhs] = useState(launchNhs);
   const [focusSearch, setFocusSearch] = useState(0);
   const [focusDetail, setFocusDetail] = useState(0);
+  const [focusLookup, setFocusLookup] = useState(0);
+  const [lookupInitial, setLookupInitial] = useState<string | null>(initialNhs);
+  const [basisAsk, setBasisAsk] = useState<BasisRequest | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  // The question on screen, and who waits for its answer (several calls may wait for the same one).
+  const pendingAsk = useRef<{ key: string; promise: Promise<Access | null>; resolve: (a: Access | null) => void } | null>(null);
+  // The basis for searching, as stated in this session (the core keeps it too; it has no call to read it back).
+  const searchAccess = useRef<Access | null>(null);
+  const lastAnswer = useRef<Access | null>(null);
+  const patientRef = useRef<PatientView | null>(null);
+  patientRef.current = patient;
+  const askSeq = useRef(0);
   const seq = useRef(0);
   const refreshSeq = useRef(0);
   const applied = useRef(0);
-  const inflight = useRef<Promise<void> | null>(null);
+  const inflight = useRef<Promise<unknown> | null>(null);
   const pending = useRef(false);
   const selSeq = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -68,20 +97,86 @@ export function App() {
     return () => clearInterval(t);
   }, []);
 
-  /** Read the cached record; the newest request wins, whatever order the answers arrive in. */
-  const refresh = useCallback(async (id: string, token: number) => {
-    const n = ++refreshSeq.current;
-    try {
-      const v = await api.openPatient(id);
-      if (seq.current === token && n > applied.current) {
-        applied.current = n;
-        setPatient(v);
-        setOpenError(null);
-      }
-    } catch (e) {
-      if (seq.current === token && n > applied.current) setOpenError(e as UiError);
-    }
+  /** Ask why a record is opened (or patients searched for); null when the person cancels. */
+  const askBasis = useCallback((req: BasisRequest): Promise<Access | null> => {
+    const key = req.kind === "search" ? "search" : `patient:${req.nhs}`;
+    if (pendingAsk.current?.key === key) return pendingAsk.current.promise;
+    // Another question replaces the one on screen (which counts as cancelled).
+    pendingAsk.current?.resolve(null);
+    let resolve: (a: Access | null) => void = () => {};
+    const promise = new Promise<Access | null>((r) => (resolve = r));
+    pendingAsk.current = { key, promise, resolve };
+    setBasisAsk(req);
+    return promise;
   }, []);
+
+  const answerBasis = useCallback((a: Access | null) => {
+    lastAnswer.current = a;
+    const p = pendingAsk.current;
+    pendingAsk.current = null;
+    setBasisAsk(null);
+    p?.resolve(a);
+  }, []);
+
+  const nameOf = (id: string) => {
+    const p = patientRef.current;
+    return p && p.nhs_number === id ? patientName(p.banner) : null;
+  };
+
+  /** A call on one patient's record: when the core says no basis was stated, ask, then try once more. */
+  const guarded = useCallback(
+    async <T,>(id: string, fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!needsBasis(e)) throw e;
+        const a = await askBasis({ kind: "patient", nhs: id, name: nameOf(id) });
+        if (!a) throw e;
+        return await fn();
+      }
+    },
+    [askBasis],
+  );
+
+  /** Searches by name and date of birth: the basis is asked for before the first one in the session. */
+  const searchGuard: SearchGuard = useCallback(
+    async <T,>(fn: () => Promise<T>): Promise<T | null> => {
+      if (!searchAccess.current && !(await askBasis({ kind: "search" }))) return null;
+      try {
+        return await fn();
+      } catch (e) {
+        if (!needsBasis(e)) throw e;
+        searchAccess.current = null;
+        if (!(await askBasis({ kind: "search" }))) throw e;
+        return await fn();
+      }
+    },
+    [askBasis],
+  );
+
+  /**
+   * Read the record: `first` is the one audited open of this patient; every
+   * later read (live refreshes, after a reveal or an accept) is a refresh. The
+   * newest request wins, whatever order the answers arrive in.
+   */
+  const refresh = useCallback(
+    async (id: string, token: number, first = false): Promise<PatientView | null> => {
+      const n = ++refreshSeq.current;
+      try {
+        const v = await guarded(id, () => (first ? api.openPatient(id) : api.refreshPatient(id)));
+        if (seq.current === token && n > applied.current) {
+          applied.current = n;
+          setPatient(v);
+          setOpenError(null);
+          return v;
+        }
+      } catch (e) {
+        if (seq.current === token && n > applied.current) setOpenError(e as UiError);
+      }
+      return null;
+    },
+    [guarded],
+  );
 
   /** While a sync runs, show each source's data as soon as it has arrived (one read at a time). */
   const liveRefresh = useCallback(
@@ -107,11 +202,13 @@ export function App() {
       setSyncError(null);
       setProgress([]);
       try {
-        await api.syncPatient(id, (p) => {
-          if (seq.current !== token) return;
-          setProgress((l) => applyProgress(l, p));
-          if (p.event === "finished") liveRefresh(id, token);
-        });
+        await guarded(id, () =>
+          api.syncPatient(id, (p) => {
+            if (seq.current !== token) return;
+            setProgress((l) => applyProgress(l, p));
+            if (p.event === "finished") liveRefresh(id, token);
+          }),
+        );
       } catch (e) {
         if (seq.current === token) setSyncError(e as UiError);
       }
@@ -122,10 +219,11 @@ export function App() {
         setNow(new Date());
       }
     },
-    [refresh, liveRefresh],
+    [refresh, liveRefresh, guarded],
   );
 
-  const open = useCallback(
+  /** Open a patient whose access basis is stated: the one audited open (cache first), then the sync. */
+  const load = useCallback(
     async (id: string) => {
       const token = ++seq.current;
       pending.current = false;
@@ -141,12 +239,55 @@ export function App() {
       setReaderKey(null);
       setSyncing(true);
       // Cache first (instant), then refresh from the sources.
-      await refresh(id, token);
+      await refresh(id, token, true);
       if (seq.current !== token) return;
       setOpening(false);
       await sync(id, token);
     },
     [refresh, sync],
+  );
+
+  /**
+   * Make sure a basis is stated for this patient: the one stated earlier in the
+   * session, the search's for a patient chosen from search results (that click
+   * is the person's choice; the core records it), else the person is asked.
+   */
+  const ensureBasis = useCallback(
+    async (id: string, from?: OpenFrom): Promise<boolean> => {
+      let current: Access | null;
+      try {
+        current = await api.basisFor(id);
+      } catch (e) {
+        setOpenError(e as UiError);
+        return false;
+      }
+      if (current) return true;
+      const s = searchAccess.current;
+      if (from?.search && s) {
+        try {
+          await api.declareBasis(id, s.basis, s.reason);
+          return true;
+        } catch {
+          // Asked instead, below.
+        }
+      }
+      return (await askBasis({ kind: "patient", nhs: id, name: from?.name ?? nameOf(id) })) !== null;
+    },
+    [askBasis],
+  );
+
+  /** Open a patient (lookup, search result, launch): the basis first; false when nothing was opened. */
+  const open = useCallback(
+    async (id: string, from?: OpenFrom): Promise<boolean> => {
+      const attempt = ++askSeq.current;
+      setNotice(null);
+      if (!(await ensureBasis(id, from))) return false;
+      // Another open was asked for meanwhile: it wins.
+      if (askSeq.current !== attempt) return false;
+      void load(id);
+      return true;
+    },
+    [ensureBasis, load],
   );
 
   // Launched in a patient's context: open them once, the same way as a lookup.
@@ -264,8 +405,9 @@ export function App() {
 
   const onAccept = async (s: SourceStatus) => {
     if (!nhs) return false;
-    const accepted = await api.acceptSuspect(nhs, s.source_id);
-    await refresh(nhs, seq.current);
+    const id = nhs;
+    const accepted = await guarded(id, () => api.acceptSuspect(id, s.source_id));
+    await refresh(id, seq.current);
     return accepted;
   };
   const onPurge = async (s: SourceStatus) => {
@@ -274,6 +416,60 @@ export function App() {
     return n;
   };
 
+  /** Reveal a masked entry, then read the record again, keeping the same entry open. */
+  const onReveal = async (e: TimelineEvent, reason: string) => {
+    if (!nhs) return;
+    const id = nhs;
+    const token = seq.current;
+    const shown = await guarded(id, () =>
+      api.reveal({ nhs: id, source: e.source_id, resourceType: e.resource_type, entry: e.restricted?.handle ?? e.resource_id, reason }),
+    );
+    if (seq.current !== token) return;
+    const show = (key: string) => {
+      setOpenKey(key);
+      setReaderKey(null);
+      requestSelect(key, false);
+    };
+    // Shown at once, whatever the read below brings.
+    setPatient((p) => p && { ...p, events: p.events.map((x) => (sameEntry(x, e) ? shown : x)) });
+    show(eventKey(shown));
+    setFocusDetail((n) => n + 1);
+    const v = await refresh(id, token);
+    const now = v?.events.find((x) => sameEntry(x, e));
+    if (now && eventKey(now) !== eventKey(shown)) show(eventKey(now));
+  };
+
+  const onForget = async () => {
+    if (!nhs) return;
+    const id = nhs;
+    await api.forgetPatient(id);
+    // Nothing still arriving for this patient is shown.
+    seq.current++;
+    pending.current = false;
+    setDialog(null);
+    setNhs(null);
+    setPatient(null);
+    setOpening(false);
+    setOpenError(null);
+    setSyncError(null);
+    setSyncing(false);
+    setProgress([]);
+    setOpenKey(null);
+    setReaderKey(null);
+    setView("record");
+    setLookupInitial(null);
+    setNotice(`Removed NHS No. ${formatNhs(id)} from this computer.`);
+    setFocusLookup((n) => n + 1);
+  };
+
+  useEffect(() => {
+    if (focusLookup) lookupRef.current?.focus();
+  }, [focusLookup]);
+
+  // Calls made by the panels (original resource, documents) for the open patient.
+  const guard: Guard = useCallback(<T,>(fn: () => Promise<T>) => (nhs ? guarded(nhs, fn) : fn()), [nhs, guarded]);
+
+  const modalOpen = basisAsk !== null || dialog !== null;
   const hasContext = nhs !== null;
   const warningCount = patient?.summary.flags.filter((f) => f.severity === "warning").length ?? 0;
   const cautionCount = (patient?.summary.flags.length ?? 0) - warningCount;
@@ -282,16 +478,16 @@ export function App() {
 
   return (
     <div class="app">
-      <a class="skip-link" href="#main">
+      <a class="skip-link" href="#main" inert={modalOpen}>
         Skip to main content
       </a>
-      <header class="header">
+      <header class="header" inert={modalOpen}>
         <div class="header__brand">
           <span class="header__title">Crossview</span>
           {demo && <span class="tag tag--demo">DEMO DATA</span>}
         </div>
         {hasContext && (
-          <Lookup key="compact" compact demo={demo} busy={opening} onOpen={open} initial={nhs} inputRef={lookupRef} />
+          <Lookup key="compact" compact demo={demo} busy={opening} onOpen={open} initial={nhs} inputRef={lookupRef} searchGuard={searchGuard} />
         )}
         <nav class="header__nav" aria-label="Main">
           <button
@@ -314,7 +510,7 @@ export function App() {
           </button>
         </nav>
       </header>
-      <main id="main" class="main" tabIndex={-1}>
+      <main id="main" class="main" tabIndex={-1} inert={modalOpen}>
         {view === "endpoints" && (
           <div class="page">
             <Endpoints demo={demo} />
@@ -324,9 +520,12 @@ export function App() {
           <h1 class="visually-hidden">Patient record</h1>
           {!hasContext && (
             <div class="topbar">
-              <Lookup key="full" demo={demo} busy={opening} onOpen={open} initial={initialNhs} inputRef={lookupRef} />
+              <Lookup key="full" demo={demo} busy={opening} onOpen={open} initial={lookupInitial} inputRef={lookupRef} searchGuard={searchGuard} />
             </div>
           )}
+          <p class="record__notice" role="status" data-testid="record-notice">
+            {notice}
+          </p>
           {opening && (
             <p class="record__note" aria-live="polite">
               Opening record {nhs ? formatNhs(nhs) : ""}…
@@ -341,7 +540,7 @@ export function App() {
             <p class="muted intro">Enter an NHS number to open a patient's record from every connected source.</p>
           )}
           {patient && (
-            <>
+            <AccessGuard.Provider value={guard}>
               <Banner banner={patient.banner} now={now} loadingFrom={loadingFrom} />
               {patient.offline && (!syncing || !!patient.oldest_data) && <OfflineBanner oldest={patient.oldest_data} now={now} />}
               {syncError && (
@@ -410,6 +609,25 @@ export function App() {
                   </button>
                   <button
                     type="button"
+                    class="button button--secondary button--small"
+                    data-testid="access-log-button"
+                    aria-haspopup="dialog"
+                    onClick={() => setDialog("access-log")}
+                  >
+                    Access log
+                  </button>
+                  <button
+                    type="button"
+                    class="button button--warning button--small"
+                    data-testid="forget-patient"
+                    aria-haspopup="dialog"
+                    disabled={syncing}
+                    onClick={() => setDialog("forget")}
+                  >
+                    Remove from this computer
+                  </button>
+                  <button
+                    type="button"
                     class="button button--small"
                     data-testid="sync-button"
                     disabled={syncing || !nhs}
@@ -461,14 +679,38 @@ export function App() {
                       now={now}
                       onReadDischarge={(e) => setReaderKey(eventKey(e))}
                       onClose={openEvent ? closeDetail : undefined}
+                      onReveal={onReveal}
                     />
                   )}
                 </div>
               </div>
-            </>
+            </AccessGuard.Provider>
           )}
         </div>
       </main>
+      {basisAsk && (
+        <BasisDialog
+          key={basisAsk.kind === "search" ? "search" : basisAsk.nhs}
+          request={basisAsk}
+          onDeclared={(a) => {
+            if (basisAsk.kind === "search") searchAccess.current = a;
+            answerBasis(a);
+          }}
+          onCancel={() => answerBasis(null)}
+          fallbackFocus={() =>
+            basisAsk.kind === "search"
+              ? document.querySelector<HTMLElement>("[data-testid=name-search-submit]")
+              : // Cancelled: back to the lookup. Opened: the record takes the page.
+                lastAnswer.current
+                ? null
+                : lookupRef.current
+          }
+        />
+      )}
+      {!basisAsk && dialog === "forget" && nhs && (
+        <ForgetDialog nhs={nhs} name={patient ? patientName(patient.banner) : null} onConfirm={onForget} onCancel={() => setDialog(null)} />
+      )}
+      {!basisAsk && dialog === "access-log" && nhs && <AccessLogDialog nhs={nhs} onClose={() => setDialog(null)} />}
     </div>
   );
 }

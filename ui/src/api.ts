@@ -4,7 +4,10 @@
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
 import {
+  type Access,
   type AppInfo,
+  type AuditEntry,
+  type Basis,
   type ConnectionReport,
   type DischargeView,
   type EndpointSettings,
@@ -13,6 +16,7 @@ import {
   type PatientView,
   type Progress,
   type SyncReport,
+  type TimelineEvent,
   type UiError,
 } from "./bindings";
 
@@ -40,7 +44,34 @@ export type ResourceRef = { nhs: string; source: string; resourceType: string; i
 
 export const appInfo = () => call<AppInfo>("app_info");
 
+/** Opens a patient's cached record: an audited access, made once per open (needs a basis). */
 export const openPatient = (nhs: string) => call<PatientView>("open_patient", { nhs });
+
+/** Re-reads a record already opened in this session (not a new access). */
+export const refreshPatient = (nhs: string) => call<PatientView>("refresh_patient", { nhs });
+
+/** The basis already stated for this patient in this session, or null (then the app asks). */
+export const basisFor = (nhs: string) => call<Access | null>("basis_for", { nhs });
+
+/** States why this patient's record is accessed, for the rest of the session. */
+export const declareBasis = (nhs: string, basis: Basis, reason: string | null) =>
+  call<null>("declare_basis", { nhs, basis, reason });
+
+/** States the basis for searches by name and date of birth, for the rest of the session. */
+export const declareSearchBasis = (basis: Basis, reason: string | null) =>
+  call<null>("declare_search_basis", { basis, reason });
+
+/** One restricted entry to reveal: `entry` is the masked entry's handle (its `resource_id`). */
+export type RevealRef = { nhs: string; source: string; resourceType: string; entry: string; reason: string };
+
+/** Shows a restricted entry for the rest of the session; the reason is recorded. */
+export const reveal = (r: RevealRef) => call<TimelineEvent>("reveal", { ...r });
+
+/** Removes everything cached for the patient on this computer; the number of syncs removed. */
+export const forgetPatient = (nhs: string) => call<number>("forget_patient", { nhs });
+
+/** The access log, oldest first: one patient's entries, or all with null. */
+export const auditLog = (nhs: string | null) => call<AuditEntry[]>("audit_log", { nhs });
 
 /** Patients matching a family name and date of birth (`yyyy-mm-dd`) at every source. */
 export const findPatients = (family: string, birthDate: string) =>

@@ -1,7 +1,7 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p crossview-desktop --test bindings
 
-export type ErrorCode = "InvalidNhsNumber" | "InvalidInput" | "ConfigInvalid" | "ConfigNotFound" | "EndpointUnreachable" | "EndpointTimeout" | "AuthFailed" | "ServerError" | "NotFhirResponse" | "MalformedResponse" | "NonConformantResource" | "PatientMismatch" | "PagingLoop" | "LimitExceeded" | "RateLimited" | "UnsupportedFhirVersion" | "DataDisappeared" | "NotInCache" | "CacheLocked" | "CacheTooNew" | "CacheError" | "Internal";
+export type ErrorCode = "InvalidNhsNumber" | "InvalidInput" | "ConfigInvalid" | "ConfigNotFound" | "EndpointUnreachable" | "EndpointTimeout" | "AuthFailed" | "ServerError" | "NotFhirResponse" | "MalformedResponse" | "NonConformantResource" | "PatientMismatch" | "PagingLoop" | "LimitExceeded" | "RateLimited" | "UnsupportedFhirVersion" | "DataDisappeared" | "NotInCache" | "CacheLocked" | "CacheTooNew" | "CacheError" | "CacheKeyMissing" | "CacheKeyWrong" | "CacheDirUnsafe" | "AccessBasisRequired" | "RestrictedEntry" | "AuditUnavailable" | "Internal";
 export type UiError = { code: ErrorCode, message: string, };
 export type EventKind = "allergy" | "medication" | "encounter" | "discharge" | "document" | "condition";
 export type EndpointKind = "hospital" | "gp" | "social-care" | "other";
@@ -11,6 +11,15 @@ export type RunOutcome = "running" | "ok" | "failed" | "suspect" | "interrupted"
 export type SourceState = "fresh" | "old" | "failed" | "interrupted" | "suspect" | "syncing" | "never" | "not-configured";
 export type EventMark = "do-not-give" | "not-taken" | "stopped" | "on-hold" | "proposal" | "unconfirmed" | "refuted" | "high-criticality" | "intolerance" | "superseded" | "degraded";
 export type Code = { system: string | null, code: string | null, display: string | null, };
+export type Restricted = { masked: boolean, 
+/**
+ * Why the source restricted it (empty while masked).
+ */
+labels: Array<string>, 
+/**
+ * Names the entry when revealing it.
+ */
+handle: string, };
 export type TimelineEvent = { kind: EventKind, 
 /**
  * The date exactly as the source wrote it; `null` when the source gave none.
@@ -44,7 +53,28 @@ as_of: string | null,
  * The source's last sync failed, was interrupted or kept aside, or its data
  * is older than the freshness limit: this entry may be out of date.
  */
-stale: boolean, };
+stale: boolean, 
+/**
+ * Set when the source restricted this entry.
+ */
+restricted: Restricted | null, };
+export type ConsentNote = { 
+/**
+ * `Consent/{id}`.
+ */
+consent: string, 
+/**
+ * True when its restriction was applied; false when it could not be interpreted.
+ */
+applied: boolean, 
+/**
+ * What it says, in words.
+ */
+text: string, 
+/**
+ * Resources withheld under it, by type (none of them was kept).
+ */
+withheld: { [key in string]: number }, };
 export type SourceStatus = { 
 /**
  * The endpoint's stable id.
@@ -79,6 +109,10 @@ not_offered: Array<string>,
  * Patient records found at the sync whose data is shown (0: the patient is not known there).
  */
 patients_found: number, 
+/**
+ * Consent restrictions at this source: what was withheld, or could not be interpreted.
+ */
+consent: Array<ConsentNote>, 
 /**
  * How the source stands, all things considered (set with the configuration and the clock).
  */
@@ -288,7 +322,11 @@ loading: boolean,
 /**
  * Set when the terminology tables could not be read (grouping then by code only, no allergy checks).
  */
-terminology_problem: string | null, };
+terminology_problem: string | null, 
+/**
+ * Restricted entries left out of this summary until revealed (masked: kind, date, source).
+ */
+restricted: Array<TimelineEvent>, };
 export type BannerAllergy = { title: string, 
 /**
  * Sources recording it as current.
@@ -472,11 +510,19 @@ note: string | null, };
 export type PatientMatch = { nhs_number: string, family: string | null, given: string | null, birth_date: string | null, gender: string | null, sources: Array<string>, };
 export type PatientSearch = { matches: Array<PatientMatch>, failures: Array<[string, UiError]>, };
 export type AppInfo = { demo: boolean, };
+export type Basis = "direct-care" | "permission" | "emergency";
+export type Access = { basis: Basis, reason: string | null, };
+export type AuditAction = "open" | "timeline" | "summary" | "discharges" | "sources" | "search" | "sync" | "view-resource" | "view-document" | "reveal" | "accept" | "forget" | "expire" | "purge" | "rekey";
+export type AuditEntry = { seq: number, 
+/**
+ * UTC, RFC 3339.
+ */
+at: string, os_user: string, uid: number, clinician_id: string | null, action: AuditAction, nhs_number: string | null, query: string | null, sources: Array<string>, basis: Basis | null, reason: string | null, outcome: string, detail: string | null, prev_hash: string, hash: string, };
 
 /** Every error code the core can return. */
-export const ERROR_CODES: readonly ErrorCode[] = ["InvalidNhsNumber","InvalidInput","ConfigInvalid","ConfigNotFound","EndpointUnreachable","EndpointTimeout","AuthFailed","ServerError","NotFhirResponse","MalformedResponse","NonConformantResource","PatientMismatch","PagingLoop","LimitExceeded","RateLimited","UnsupportedFhirVersion","DataDisappeared","NotInCache","CacheLocked","CacheTooNew","CacheError","Internal"];
+export const ERROR_CODES: readonly ErrorCode[] = ["InvalidNhsNumber","InvalidInput","ConfigInvalid","ConfigNotFound","EndpointUnreachable","EndpointTimeout","AuthFailed","ServerError","NotFhirResponse","MalformedResponse","NonConformantResource","PatientMismatch","PagingLoop","LimitExceeded","RateLimited","UnsupportedFhirVersion","DataDisappeared","NotInCache","CacheLocked","CacheTooNew","CacheError","CacheKeyMissing","CacheKeyWrong","CacheDirUnsafe","AccessBasisRequired","RestrictedEntry","AuditUnavailable","Internal"];
 /** What each error code means, in words a clinician understands. */
-export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {"AuthFailed":"The source refused Crossview's credentials.","CacheError":"The saved records on this computer could not be read or written.","CacheLocked":"Another Crossview window is updating this record. Try again in a moment.","CacheTooNew":"The saved records were written by a newer version of Crossview. Update Crossview to open them.","ConfigInvalid":"The connection settings contain a mistake. Ask your IT team to check them.","ConfigNotFound":"No connection settings were found. Ask your IT team to set up the sources.","DataDisappeared":"The source suddenly returned less than before, so its new answer was kept aside and the earlier data is still shown. Check with the source before accepting it.","EndpointTimeout":"The source did not answer in time.","EndpointUnreachable":"The source could not be reached.","Internal":"Something went wrong inside Crossview.","InvalidInput":"Some of what was entered is not valid. Check the highlighted field.","InvalidNhsNumber":"The NHS number is not valid. Check the 10 digits.","LimitExceeded":"The source sent more data than Crossview accepts in one sync.","MalformedResponse":"The source sent a damaged answer that could not be read.","NonConformantResource":"The source sent a record that does not follow the standard.","NotFhirResponse":"The source sent something that is not a health record (for example an error page).","NotInCache":"That entry is not in the saved record on this computer.","PagingLoop":"The source kept sending the same page of results.","PatientMismatch":"The source sent records of another patient, so nothing from this sync was kept.","RateLimited":"The source is busy and asked Crossview to try again later.","ServerError":"The source reported an error.","UnsupportedFhirVersion":"The source uses a version of the record standard Crossview cannot read."};
+export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {"AccessBasisRequired":"Say why you are looking at this record (direct care, the patient's permission, or an emergency) before it is opened.","AuditUnavailable":"The access log could not be written, so nothing was done.","AuthFailed":"The source refused Crossview's credentials.","CacheDirUnsafe":"The folder for saved records can be opened by other people, so Crossview will not use it. Ask your IT team.","CacheError":"The saved records on this computer could not be read or written.","CacheKeyMissing":"The key that unlocks the saved records on this computer could not be found. Ask your IT team.","CacheKeyWrong":"The saved records on this computer could not be unlocked with the key given. Nothing was changed.","CacheLocked":"Another Crossview window is updating this record. Try again in a moment.","CacheTooNew":"The saved records were written by a newer version of Crossview. Update Crossview to open them.","ConfigInvalid":"The connection settings contain a mistake. Ask your IT team to check them.","ConfigNotFound":"No connection settings were found. Ask your IT team to set up the sources.","DataDisappeared":"The source suddenly returned less than before, so its new answer was kept aside and the earlier data is still shown. Check with the source before accepting it.","EndpointTimeout":"The source did not answer in time.","EndpointUnreachable":"The source could not be reached.","Internal":"Something went wrong inside Crossview.","InvalidInput":"Some of what was entered is not valid. Check the highlighted field.","InvalidNhsNumber":"The NHS number is not valid. Check the 10 digits.","LimitExceeded":"The source sent more data than Crossview accepts in one sync.","MalformedResponse":"The source sent a damaged answer that could not be read.","NonConformantResource":"The source sent a record that does not follow the standard.","NotFhirResponse":"The source sent something that is not a health record (for example an error page).","NotInCache":"That entry is not in the saved record on this computer.","PagingLoop":"The source kept sending the same page of results.","PatientMismatch":"The source sent records of another patient, so nothing from this sync was kept.","RateLimited":"The source is busy and asked Crossview to try again later.","RestrictedEntry":"This entry is restricted by its source. Reveal it, giving a reason, to see it.","ServerError":"The source reported an error.","UnsupportedFhirVersion":"The source uses a version of the record standard Crossview cannot read."};
 /** The label shown beside a source's name for each kind of endpoint. */
 export const SOURCE_KIND_LABELS: Record<EndpointKind, string> = {"gp":"GP","hospital":"Trust","other":"Other","social-care":"Social care"};
 /** The words shown for each mark (the command line prints the same). */
@@ -487,3 +533,5 @@ export const MEDICINE_STATE_LABELS: Record<MedicineState, string> = {"completed"
 export const FLAG_KIND_TITLES: Record<FlagKind, string> = {"allergy-status-conflict":"Allergy current at one source, not at another","allergy-to-ingredient":"Allergy to an ingredient of a current medicine","demographics-differ":"Patient details differ between sources","no-known-allergies-conflict":"“No known allergies” beside a recorded allergy","stopped-elsewhere":"Stopped at one source, current at another"};
 /** Each flag kind as short words on the entries it names. */
 export const FLAG_KIND_TAGS: Record<FlagKind, string> = {"allergy-status-conflict":"STATUS DIFFERS","allergy-to-ingredient":"ALLERGY WARNING","demographics-differ":"DETAILS DIFFER","no-known-allergies-conflict":"NKA CONFLICT","stopped-elsewhere":"STOPPED ELSEWHERE"};
+/** Each access basis in words, in the order the prompt offers them. */
+export const BASIS_LABELS: Record<Basis, string> = {"direct-care":"Direct care","emergency":"Emergency access","permission":"Patient's permission"};

@@ -2,21 +2,8 @@ import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES, ERROR_PLAIN_ENGLISH, type Progress } from "../src/bindings";
 
-vi.mock("../src/api", () => ({
-  appInfo: vi.fn(),
-  openPatient: vi.fn(),
-  syncPatient: vi.fn(),
-  findPatients: vi.fn(),
-  resourceJson: vi.fn(),
-  discharge: vi.fn(),
-  acceptSuspect: vi.fn(),
-  purgeSource: vi.fn(),
-  listEndpoints: vi.fn(),
-  endpointDefaults: vi.fn(),
-  saveEndpoints: vi.fn(),
-  testEndpoint: vi.fn(),
-  demoSetOnline: vi.fn(),
-}));
+// Every command, automocked (vi.fn() per export).
+vi.mock("../src/api");
 
 vi.mock("../src/lib/pdf", () => ({ renderPdf: vi.fn() }));
 
@@ -52,6 +39,13 @@ beforeEach(() => {
   vi.clearAllMocks();
   m.appInfo.mockResolvedValue({ demo: true });
   m.openPatient.mockResolvedValue(adaView);
+  m.refreshPatient.mockResolvedValue(adaView);
+  // A basis is already stated for the patient (the prompt has its own tests).
+  m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
+  m.declareBasis.mockResolvedValue(null);
+  m.declareSearchBasis.mockResolvedValue(null);
+  m.forgetPatient.mockResolvedValue(1);
+  m.auditLog.mockResolvedValue([]);
   m.syncPatient.mockResolvedValue({ nhs_number: ADA_NHS, endpoints: [] });
   m.resourceJson.mockResolvedValue(rawComposition);
   m.discharge.mockResolvedValue(dischargeView);
@@ -508,6 +502,23 @@ describe("Detail panel", () => {
     expect(q(c, "open-discharge").textContent).toBe("Read discharge summary");
   });
 
+  it("cuts a huge original resource at 20,000 characters until Show all", async () => {
+    const huge = JSON.stringify({ resourceType: "Composition", id: "dis-1", text: { div: "x".repeat(100_000) }, tail: "END-MARK" });
+    m.resourceJson.mockResolvedValue(huge);
+    const c = mount(<DetailPanel nhs={ADA_NHS} event={adaEvents[0]} onReadDischarge={noop} />);
+    const details = q(c, "detail-panel").querySelector("details.raw") as HTMLDetailsElement;
+    details.open = true;
+    details.dispatchEvent(new Event("toggle"));
+    await flush();
+    expect(q(c, "raw-json").textContent!.length).toBe(20_000);
+    expect(q(c, "raw-json").textContent).not.toContain("END-MARK");
+    expect(q(c, "detail-panel").textContent).toContain(`Showing the first 20,000 of ${huge.length.toLocaleString("en-GB")} characters.`);
+    click(q(c, "raw-show-all"));
+    await flush();
+    expect(q(c, "raw-json").textContent).toBe(huge);
+    expect(c.querySelector("[data-testid=raw-show-all]")).toBeNull();
+  });
+
   it("names the button for what it opens: discharge summary, letter, document", () => {
     const letter = adaEvents.find((e) => e.resource_id === "doc-5")!;
     const doc = adaEvents.find((e) => e.resource_id === "doc-3")!;
@@ -935,9 +946,11 @@ describe("App", () => {
         finish = () => res({ nhs_number: ADA_NHS, endpoints: [] });
       });
     });
-    m.openPatient.mockResolvedValueOnce(adaView).mockResolvedValueOnce(adaView).mockResolvedValue(offlineView);
+    m.refreshPatient.mockResolvedValueOnce(adaView).mockResolvedValue(offlineView);
     const c = await openAda();
+    // One audited open; every later read is a refresh.
     expect(m.openPatient).toHaveBeenCalledTimes(1);
+    expect(m.refreshPatient).not.toHaveBeenCalled();
     expect(q(c, "banner").textContent).toContain("ASHWORTH, Ada");
     // Summary first, the timeline one click away.
     expect(q(c, "tab-summary").getAttribute("aria-selected")).toBe("true");
@@ -967,11 +980,12 @@ describe("App", () => {
     expect(q(c, "sync-progress").textContent).toContain("Failed Riverside NHS Trust did not answer in time.");
     await flush();
     // A source finished: the record is read again at once.
-    expect(m.openPatient).toHaveBeenCalledTimes(2);
+    expect(m.refreshPatient).toHaveBeenCalledTimes(1);
 
     finish();
     await flush();
-    expect(m.openPatient).toHaveBeenCalledTimes(3);
+    expect(m.refreshPatient).toHaveBeenCalledTimes(2);
+    expect(m.openPatient).toHaveBeenCalledTimes(1);
     expect(q(c, "offline-banner").textContent).toContain("Offline");
     expect(q(c, "sync-progress").textContent).toContain("Sync finished: 0 sources OK, 1 failed.");
     expect((q(c, "sync-button") as HTMLButtonElement).disabled).toBe(false);
@@ -1069,14 +1083,17 @@ describe("App", () => {
   });
 
   it("accepting a suspect source's data calls the core with the source id, then reads the record again", async () => {
-    m.openPatient.mockResolvedValue({ ...adaView, sources: [{ ...sources[0], state: "suspect", stale: true }, ...sources.slice(1)] });
+    const suspect = { ...adaView, sources: [{ ...sources[0], state: "suspect" as const, stale: true }, ...sources.slice(1)] };
+    m.openPatient.mockResolvedValue(suspect);
+    m.refreshPatient.mockResolvedValue(suspect);
     const c = await openAda();
-    const calls = m.openPatient.mock.calls.length;
+    const calls = m.refreshPatient.mock.calls.length;
     click(q(c, "accept-suspect"));
     click(q(c, "accept-suspect-confirm"));
     await flush();
     expect(m.acceptSuspect).toHaveBeenCalledWith(ADA_NHS, "riverside");
-    expect(m.openPatient.mock.calls.length).toBe(calls + 1);
+    expect(m.refreshPatient.mock.calls.length).toBe(calls + 1);
+    expect(m.openPatient).toHaveBeenCalledTimes(1);
   });
 
   it("opens the patient named in the launch URL, cache first then sync", async () => {

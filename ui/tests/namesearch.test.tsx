@@ -2,21 +2,8 @@ import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { PatientSearch } from "../src/bindings";
 
-vi.mock("../src/api", () => ({
-  appInfo: vi.fn(),
-  openPatient: vi.fn(),
-  syncPatient: vi.fn(),
-  findPatients: vi.fn(),
-  resourceJson: vi.fn(),
-  discharge: vi.fn(),
-  acceptSuspect: vi.fn(),
-  purgeSource: vi.fn(),
-  endpointDefaults: vi.fn(),
-  listEndpoints: vi.fn(),
-  saveEndpoints: vi.fn(),
-  testEndpoint: vi.fn(),
-  demoSetOnline: vi.fn(),
-}));
+// Every command, automocked (vi.fn() per export).
+vi.mock("../src/api");
 
 import * as api from "../src/api";
 import { App } from "../src/App";
@@ -38,6 +25,13 @@ beforeEach(() => {
   vi.clearAllMocks();
   m.appInfo.mockResolvedValue({ demo: false });
   m.openPatient.mockResolvedValue(adaView);
+  m.refreshPatient.mockResolvedValue(adaView);
+  // A basis is already stated for the patient (the prompt has its own tests).
+  m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
+  m.declareBasis.mockResolvedValue(null);
+  m.declareSearchBasis.mockResolvedValue(null);
+  m.forgetPatient.mockResolvedValue(1);
+  m.auditLog.mockResolvedValue([]);
   m.syncPatient.mockResolvedValue({ nhs_number: ADA_NHS, endpoints: [] });
   m.findPatients.mockResolvedValue(twoMatches);
 });
@@ -94,11 +88,31 @@ describe("Search by name and date of birth", () => {
   });
 
   it("lists matches in CUI format; choosing one opens the patient cache first, then sync", async () => {
+    // No basis stated for the patient yet: the search's is used, without asking again.
+    m.basisFor.mockResolvedValue(null);
     const c = mount(<App />);
     await flush();
     click(q(c, "name-search-toggle"));
     search(c, "ashworth", "02-Mar-1948");
     await flush();
+    // The first search in the session asks why, worded for searching (no NHS number).
+    const dialog = q(document.body, "basis-dialog");
+    expect(dialog.querySelector("h2")!.textContent).toBe("Why are you searching for a patient?");
+    expect(dialog.querySelector('[data-testid="basis-patient"]')).toBeNull();
+    expect(m.findPatients).not.toHaveBeenCalled();
+    click(q(dialog, "basis-permission"));
+    type(q(dialog, "basis-reason") as HTMLInputElement, "  Asked by the patient at reception ");
+    click(q(dialog, "basis-continue"));
+    await flush();
+    expect(m.declareSearchBasis).toHaveBeenCalledWith("permission", "Asked by the patient at reception");
+    expect(document.querySelector('[data-testid="basis-dialog"]')).toBeNull();
+    expect(m.findPatients).toHaveBeenCalledTimes(1);
+    // Not asked again for the next search.
+    search(c, "ashworth", "02-Mar-1948");
+    await flush();
+    expect(document.querySelector('[data-testid="basis-dialog"]')).toBeNull();
+    expect(m.findPatients).toHaveBeenCalledTimes(2);
+    expect(m.declareSearchBasis).toHaveBeenCalledTimes(1);
     const rows = qa(c, "name-search-result");
     expect(rows.length).toBe(2);
     expect(rows.every((r) => r.tagName === "BUTTON")).toBe(true);
@@ -116,6 +130,11 @@ describe("Search by name and date of birth", () => {
 
     click(rows[0]);
     await flush();
+    expect(document.querySelector('[data-testid="basis-dialog"]')).toBeNull();
+    expect(m.basisFor).toHaveBeenCalledWith(ADA_NHS);
+    expect(m.declareBasis).toHaveBeenCalledWith(ADA_NHS, "permission", "Asked by the patient at reception");
+    expect(m.declareBasis.mock.invocationCallOrder[0]).toBeLessThan(m.openPatient.mock.invocationCallOrder[0]);
+    expect(m.openPatient).toHaveBeenCalledTimes(1);
     expect(m.openPatient).toHaveBeenCalledWith(ADA_NHS);
     expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
     expect(m.openPatient.mock.invocationCallOrder[0]).toBeLessThan(m.syncPatient.mock.invocationCallOrder[0]);

@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Attachment, DischargeView, DocumentLink, EntrySummary, MedicationChange, MedicationChanges, Section, TimelineEvent, UiError } from "../bindings";
 import { formatDate, NOT_KNOWN } from "../lib/dates";
 import { sourceKindLabel } from "../lib/filter";
 import { base64ToBytes, base64ToText, onNarrativeClick, sanitizeNarrative } from "../lib/html";
 import { documentKindWord, documentWord } from "../lib/marks";
+import { AccessGuard } from "../lib/guard";
 import { ErrorText } from "./ErrorText";
 import { MarkBadges } from "./Timeline";
 
@@ -21,11 +22,12 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export function DischargeReader({ nhs, event, onClose }: Props) {
   const [st, setSt] = useState<State>({ state: "loading" });
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const guard = useContext(AccessGuard);
 
   useEffect(() => {
     let live = true;
     setSt({ state: "loading" });
-    api.discharge({ nhs, source: event.source_id, resourceType: event.resource_type, id: event.resource_id }).then(
+    guard(() => api.discharge({ nhs, source: event.source_id, resourceType: event.resource_type, id: event.resource_id })).then(
       (view) => live && setSt({ state: "ok", view }),
       (error: UiError) => live && setSt({ state: "error", error }),
     );

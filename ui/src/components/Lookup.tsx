@@ -1,6 +1,8 @@
 import type { RefObject } from "preact";
 import { useState } from "preact/hooks";
+import type { PatientMatch } from "../bindings";
 import { formatNhsAsTyped, validateNhs } from "../lib/nhs";
+import { patientName } from "./Banner";
 import { NameSearch } from "./NameSearch";
 
 export const DEMO_PATIENTS = [
@@ -9,10 +11,21 @@ export const DEMO_PATIENTS = [
   { nhs: "9990000034", label: "999 000 0034", name: null },
 ];
 
+/** Where an open came from: the name when known (for the access prompt), and whether from a search result. */
+export interface OpenFrom {
+  name?: string | null;
+  search?: boolean;
+}
+
+/** Runs a search once a basis for searching is stated; null when the person cancelled the prompt. */
+export type SearchGuard = <T>(fn: () => Promise<T>) => Promise<T | null>;
+
 interface Props {
   demo: boolean;
   busy: boolean;
-  onOpen: (nhs: string) => void;
+  /** Open a patient; resolves false when nothing was opened (the access prompt was cancelled). */
+  onOpen: (nhs: string, from?: OpenFrom) => Promise<boolean> | void;
+  searchGuard?: SearchGuard;
   /** NHS number to show in the field at start (e.g. from the launch URL). */
   initial?: string | null;
   /** Folded into the header once a patient is open: one line, the name search as a drop-down. */
@@ -20,7 +33,7 @@ interface Props {
   inputRef?: RefObject<HTMLInputElement>;
 }
 
-export function Lookup({ demo, busy, onOpen, initial, compact, inputRef }: Props) {
+export function Lookup({ demo, busy, onOpen, initial, compact, inputRef, searchGuard }: Props) {
   const [value, setValue] = useState(() => (initial ? formatNhsAsTyped(initial) : ""));
   const [error, setError] = useState<string | null>(null);
   // The name search is collapsed once a patient is opened, leaving room for the record.
@@ -38,18 +51,20 @@ export function Lookup({ demo, busy, onOpen, initial, compact, inputRef }: Props
     onOpen(v.digits);
   };
 
-  const pick = (nhs: string) => {
+  // The search stays open until the patient is really opened: cancelling the access prompt keeps the results.
+  const pick = async (nhs: string, from?: OpenFrom) => {
     setValue(formatNhsAsTyped(nhs));
     setError(null);
-    setSearchOpen(false);
-    onOpen(nhs);
+    const opened = await (from ? onOpen(nhs, from) : onOpen(nhs));
+    if (opened !== false) setSearchOpen(false);
   };
+  const choose = (p: PatientMatch) => pick(p.nhs_number, { name: patientName(p), search: true });
 
   const picks = demo && (
     <div class="quick-picks" role="group" aria-label="Demo patients">
       <span class="quick-picks__label">Demo patients</span>
       {DEMO_PATIENTS.map((p) => (
-        <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs)}>
+        <button type="button" class="button button--secondary button--small" key={p.nhs} onClick={() => pick(p.nhs, p.name ? { name: p.name } : undefined)}>
           {p.label}
           {p.name ? ` (${p.name})` : ""}
         </button>
@@ -94,7 +109,7 @@ export function Lookup({ demo, busy, onOpen, initial, compact, inputRef }: Props
             </p>
           )}
         </form>
-        <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={pick} compact>
+        <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={choose} searchGuard={searchGuard} compact>
           {picks}
         </NameSearch>
       </div>
@@ -139,7 +154,7 @@ export function Lookup({ demo, busy, onOpen, initial, compact, inputRef }: Props
         </div>
         {picks}
       </form>
-      <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={pick} />
+      <NameSearch busy={busy} open={searchOpen} onToggle={setSearchOpen} onChoose={choose} searchGuard={searchGuard} />
     </div>
   );
 }

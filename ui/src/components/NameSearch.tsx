@@ -7,6 +7,7 @@ import { formatNhs } from "../lib/nhs";
 import { formatGender, patientName } from "./Banner";
 import { plainError } from "../lib/errors";
 import { ErrorText, TechnicalDetail } from "./ErrorText";
+import type { SearchGuard } from "./Lookup";
 
 /** Example shown with the date of birth input (and in its error messages). */
 export const DOB_HINT = "e.g. 14-Jul-1945";
@@ -34,7 +35,9 @@ interface Props {
   open: boolean;
   onToggle: (open: boolean) => void;
   /** Open the chosen patient (the same path as submitting their NHS number). */
-  onChoose: (nhs: string) => void;
+  onChoose: (match: PatientMatch) => void;
+  /** Asks for the basis for searching before the first search (the app provides it). */
+  searchGuard?: SearchGuard;
   /** In the header: a drop-down panel under a short toggle. */
   compact?: boolean;
   /** Shown at the top of the panel (e.g. demo quick picks). */
@@ -42,7 +45,7 @@ interface Props {
 }
 
 /** Secondary lookup: find patients by family name and date of birth at every source. */
-export function NameSearch({ busy, open, onToggle, onChoose, compact, children }: Props) {
+export function NameSearch({ busy, open, onToggle, onChoose, searchGuard, compact, children }: Props) {
   const [family, setFamily] = useState("");
   const [dob, setDob] = useState("");
   const [familyError, setFamilyError] = useState<string | null>(null);
@@ -57,6 +60,8 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
   useEffect(() => {
     if (!compact || !open) return;
     const onDown = (e: MouseEvent) => {
+      // A dialog over the page (the access prompt for this search) is not "outside".
+      if (e.target instanceof Element && e.target.closest('[aria-modal="true"]')) return;
       if (rootRef.current && e.target instanceof Node && !rootRef.current.contains(e.target)) onToggle(false);
     };
     document.addEventListener("mousedown", onDown);
@@ -88,8 +93,10 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
     setError(null);
     setResult(null);
     try {
-      const r = await api.findPatients(name, iso);
-      if (seq.current === token) setResult(r);
+      const find = () => api.findPatients(name, iso);
+      const r = searchGuard ? await searchGuard(find) : await find();
+      // Null: the prompt for the basis was cancelled, so nothing was searched.
+      if (seq.current === token && r) setResult(r);
     } catch (err) {
       if (seq.current === token) setError(err as UiError);
     } finally {
@@ -196,7 +203,7 @@ export function NameSearch({ busy, open, onToggle, onChoose, compact, children }
                   class="name-search__result"
                   data-testid="name-search-result"
                   disabled={busy}
-                  onClick={() => onChoose(p.nhs_number)}
+                  onClick={() => onChoose(p)}
                 >
                   {matchParts(p).map((part, i) => (
                     <Fragment key={i}>

@@ -15,12 +15,10 @@ import {
   type TimelineEvent,
 } from "../bindings";
 import { formatDate } from "../lib/dates";
-import { eventKey, sourceKindLabel } from "../lib/filter";
+import { eventKey, KIND_LABEL, sourceKindLabel } from "../lib/filter";
 import { gapWords } from "./Banner";
-import { MarkBadges, StaleMark } from "./Timeline";
-
-
-
+import { ConsentNotes } from "./Consent";
+import { KindBadge, MarkBadges, RestrictedBadge, SourceBadge, StaleMark } from "./Timeline";
 
 const SEVERE_STATES = new Set<MedicineState>(["stopped", "do-not-give", "not-taken", "entered-in-error"]);
 
@@ -107,6 +105,7 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
           : what is shown is not complete yet.
         </p>
       )}
+      <ConsentNotes sources={summary.sources} />
       {summary.terminology_problem && (
         <p class="warning-callout" role="note">
           <strong>Warning: </strong>medicines are grouped by code only and allergies are not checked against ingredients:{" "}
@@ -137,6 +136,7 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
           </ul>
         )}
       </section>
+      {(summary.restricted ?? []).length > 0 && <RestrictedBlock entries={summary.restricted} canOpen={ctx.canOpen} onOpenRef={onOpenRef} />}
       <div class="summary__cols">
         <div class="summary__col">
           <AllergiesBlock s={summary} ctx={ctx} loadingFrom={loadingFrom} loading={loading} />
@@ -199,6 +199,45 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
         </div>
       </div>
     </div>
+  );
+}
+
+/**
+ * Entries their sources restricted, left out of this summary until revealed:
+ * only their kind, date and source are known here. Each opens in the timeline,
+ * where it can be revealed with a reason.
+ */
+function RestrictedBlock({ entries, canOpen, onOpenRef }: { entries: TimelineEvent[]; canOpen: (r: EntryRef) => boolean; onOpenRef: (r: EntryRef) => void }) {
+  return (
+    <section class="summary__block summary__restricted" data-testid="summary-restricted" aria-labelledby="restricted-h">
+      <h2 id="restricted-h" class="summary__h">
+        Restricted entries not included <span class="muted">({entries.length})</span>
+      </h2>
+      <p class="hint">
+        Their sources restricted these entries, so nothing in this summary comes from them. To see one, open it in the timeline and give a reason; the
+        reason is recorded in the access log.
+      </p>
+      <ul class="restricted-list">
+        {entries.map((e) => {
+          const r: EntryRef = { source: e.source, source_id: e.source_id, resource_type: e.resource_type, resource_id: e.resource_id };
+          return (
+            <li key={eventKey(e)} class="restricted-entry" data-testid="summary-restricted-entry" data-source-id={e.source_id} data-kind={e.kind}>
+              <KindBadge kind={e.kind} /> <span class="entry__date">{e.date_display}</span> <SourceBadge source={e.source} kind={e.source_kind} />{" "}
+              <RestrictedBadge e={e} />
+              {canOpen(r) && (
+                <button type="button" class="button button--link button--small entry__open" data-testid="summary-restricted-open" onClick={() => onOpenRef(r)}>
+                  Reveal in timeline
+                  <span class="visually-hidden">
+                    {" "}
+                    the {KIND_LABEL[e.kind].toLowerCase()} entry from {e.source}, {e.date_display}
+                  </span>
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }
 

@@ -3,6 +3,7 @@ import { type ErrorCode, ERROR_PLAIN_ENGLISH, type Progress, type SourceState, t
 import { formatDataAge, formatDateTime } from "../lib/dates";
 import { plainError } from "../lib/errors";
 import { sourceKindLabel } from "../lib/filter";
+import { ConsentLine } from "./Consent";
 import { ErrorText, TechnicalDetail } from "./ErrorText";
 
 export interface EndpointProgress {
@@ -280,6 +281,13 @@ function SourceItem({ s, now, onAccept, onPurge, loading }: { s: SourceStatus; n
             <li key={i}>
               <bdi>{w}</bdi>
             </li>
+          ))}
+        </ul>
+      )}
+      {(s.consent ?? []).length > 0 && (
+        <ul class="consent-notes consent-notes--source" aria-label={`Consent restrictions at ${s.source}`}>
+          {s.consent.map((note, i) => (
+            <ConsentLine key={`${note.consent}|${i}`} source={s.source} note={note} />
           ))}
         </ul>
       )}

@@ -62,6 +62,23 @@ export function MarkBadges({ marks, eie }: { marks: EventMark[]; eie: boolean })
   );
 }
 
+/** `masked` (hidden until revealed), `revealed`, or null for an entry its source did not restrict. */
+export function restrictedState(e: Pick<TimelineEvent, "restricted">): "masked" | "revealed" | null {
+  return e.restricted ? (e.restricted.masked ? "masked" : "revealed") : null;
+}
+
+/** "Restricted" in words (never colour alone); once revealed, with the source's labels. */
+export function RestrictedBadge({ e }: { e: Pick<TimelineEvent, "restricted"> }) {
+  const state = restrictedState(e);
+  if (!state) return null;
+  const labels = e.restricted?.labels ?? [];
+  return (
+    <span class={`badge badge--restricted badge--restricted-${state}`} data-testid="restricted-badge">
+      {state === "masked" ? "Restricted" : labels.length > 0 ? `Restricted: ${labels.join(", ")}` : "Restricted (revealed)"}
+    </span>
+  );
+}
+
 /** "as of 09:14": the entry's source could not be read lately, so it may be out of date. */
 export function StaleMark({ asOf, now }: { asOf: string | null; now?: Date }) {
   return (
@@ -399,6 +416,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                 const selected = it.index === selectedIndex;
                 const open = key === openKey;
                 const marks = eventMarks(e);
+                const restricted = restrictedState(e);
                 return (
                   <div
                     key={key}
@@ -407,7 +425,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                     aria-selected={selected ? "true" : "false"}
                     aria-posinset={it.index + 1}
                     aria-setsize={filtered.length}
-                    class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}`}
+                    class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}${restricted ? ` row--${restricted}` : ""}`}
                     style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
                     data-testid="timeline-row"
                     data-kind={e.kind}
@@ -417,6 +435,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                     data-resource-id={e.resource_id}
                     data-stale={e.stale ? "true" : "false"}
                     data-marks={marks.join(" ")}
+                    data-restricted={restricted ?? undefined}
                     onClick={() => {
                       setSelectedKey(key);
                       onOpen(e);
@@ -425,6 +444,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                     <span class="row__date">{e.date_display}</span>
                     <KindBadge kind={e.kind} />
                     <span class="row__title">
+                      <RestrictedBadge e={e} />
                       <MarkBadges marks={marks} eie={e.entered_in_error} />
                       <bdi class="row__title-text">{e.title}</bdi>
                     </span>

@@ -3,9 +3,11 @@
  * (no remote URL); eval is disabled to match the CSP.
  */
 import { getDocument, GlobalWorkerOptions } from "pdfjs-dist";
+import { boundedScale, MAX_CANVAS_PIXELS } from "./canvas";
 import PdfWorker from "./pdf-worker?worker";
 
 let port: Worker | null = null;
+
 
 export async function renderPdf(
   data: Uint8Array,
@@ -16,15 +18,16 @@ export async function renderPdf(
     port = new PdfWorker();
     GlobalWorkerOptions.workerPort = port;
   }
-  const task = getDocument({ data, isEvalSupported: false, useSystemFonts: true, enableXfa: false });
+  const task = getDocument({ data, isEvalSupported: false, useSystemFonts: true, enableXfa: false, maxImageSize: MAX_CANVAS_PIXELS });
   const doc = await task.promise;
   const pages = Math.min(doc.numPages, opts.maxPages ?? 50);
   for (let n = 1; n <= pages; n++) {
     if (opts.signal?.cancelled) break;
     const page = await doc.getPage(n);
-    const viewport = page.getViewport({ scale: opts.scale ?? 1.25 });
-    const canvas = document.createElement("canvas");
     const ratio = window.devicePixelRatio || 1;
+    const base = page.getViewport({ scale: 1 });
+    const viewport = page.getViewport({ scale: boundedScale(base.width, base.height, opts.scale ?? 1.25, ratio) });
+    const canvas = document.createElement("canvas");
     canvas.width = Math.floor(viewport.width * ratio);
     canvas.height = Math.floor(viewport.height * ratio);
     canvas.style.width = `${Math.floor(viewport.width)}px`;
