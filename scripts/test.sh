@@ -109,6 +109,6 @@ cargo test --locked --workspace --test '*' 2>&1 | tee "$OUT/cargo-test.log"
 
 stage "end to end in the real WebKitGTK webview (Xvfb + WebKitWebDriver)"
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test --locked -p crossview-desktop --test e2e -- --ignored 2>&1 | tee "$OUT/e2e.log"
+  cargo test --locked --workspace --test e2e -- --ignored 2>&1 | tee "$OUT/e2e.log"
 echo "screenshots: $OUT/e2e/"
 stage "all tests passed"

@@ -480,6 +480,14 @@ impl AuditLog {
             prev = row.hash;
             expected_seq += 1;
         }
+        if witness.is_none() && count > 0 {
+            // Every append also records the log's end in the cache: its absence means it was removed.
+            return Ok(bad(
+                count,
+                count,
+                "the cache holds no record of where the log ends (removed?), so entries removed from the end cannot be ruled out".into(),
+            ));
+        }
         if let Some((seq, hash)) = witness {
             let last = expected_seq - 1;
             if *seq > last {

@@ -148,28 +148,79 @@ pub struct AccessKind<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// True when every coding in `v` (Coding, CodeableConcept or arrays of them)
+/// has a system and a code: text alone cannot be matched.
+fn all_coded(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(items) => items.iter().all(all_coded),
+        Value::Object(o) => match o.get("coding") {
+            Some(Value::Array(c)) if !c.is_empty() => c.iter().all(all_coded),
+            Some(_) => false,
+            None => text(v, "system").is_some() && text(v, "code").is_some(),
+        },
+        _ => false,
+    }
+}
+
 /// A provision's purposes cover ours when one of them is ours or an ancestor
-/// of ours (emergency treatment is a kind of treatment).
-fn purposes_cover(provision: &Value, key: &str, ours: &str) -> bool {
-    let listed: Vec<(&str, &str)> = codings(provision.get(key).unwrap_or(&Value::Null));
+/// of ours (emergency treatment is a kind of treatment). `Err` when a purpose
+/// is written in a way Crossview cannot read (it might be ours).
+fn purposes_cover(provision: &Value, key: &str, ours: &str) -> Result<bool, String> {
+    let raw = provision.get(key).unwrap_or(&Value::Null);
+    let listed: Vec<(&str, &str)> = codings(raw);
+    if !all_coded(raw) || listed.iter().any(|(s, _)| !ACT_REASON_SYSTEMS.contains(s)) {
+        return Err("its purpose of use is not in a code system Crossview reads".into());
+    }
     if listed.is_empty() {
-        return true;
+        return Ok(true);
     }
     let covering: &[&str] = match ours {
         "ETREAT" => &["ETREAT", "TREAT", "PurposeOfUse"],
         _ => &["TREAT", "PurposeOfUse"],
     };
-    listed
-        .iter()
-        .any(|(s, c)| ACT_REASON_SYSTEMS.contains(s) && covering.contains(c))
+    Ok(listed.iter().any(|(_, c)| covering.contains(c)))
 }
 
-fn actions_cover(provision: &Value) -> bool {
-    let listed = codings(provision.get("action").unwrap_or(&Value::Null));
-    listed.is_empty()
+/// `Err` when an action is written in a way Crossview cannot read (it might be reading).
+fn actions_cover(provision: &Value) -> Result<bool, String> {
+    let raw = provision.get("action").unwrap_or(&Value::Null);
+    let listed = codings(raw);
+    if !all_coded(raw)
         || listed
             .iter()
-            .any(|(s, c)| CONSENT_ACTION_SYSTEMS.contains(s) && READING_ACTIONS.contains(c))
+            .any(|(s, _)| !CONSENT_ACTION_SYSTEMS.contains(s))
+    {
+        return Err("its action is not in a code system Crossview reads".into());
+    }
+    Ok(listed.is_empty() || listed.iter().any(|(_, c)| READING_ACTIONS.contains(c)))
+}
+
+/// The data an exception (a `permit` inside a `deny`) lets through for this
+/// access: none when it does not cover it; `Err` when it cannot be read.
+fn exception(child: &Value, access: AccessKind) -> Result<Vec<Matcher>, String> {
+    if !array(child, "actor").is_empty() {
+        return Err("an exception in it applies only to named people or organisations, and Crossview cannot tell whether you are one of them".into());
+    }
+    if !array(child, "provision").is_empty() || child.get("dataPeriod").is_some() {
+        return Err(
+            "an exception in it is nested or dated in a way Crossview does not follow".into(),
+        );
+    }
+    if let Some(p) = period(child.get("period"))
+        && !in_period(&p, access.now)
+    {
+        return Ok(Vec::new());
+    }
+    if !purposes_cover(child, "purpose", access.purpose)? || !actions_cover(child)? {
+        return Ok(Vec::new());
+    }
+    let mut m = matchers(child)?;
+    if m.is_empty() {
+        // An exception naming no data lets everything through.
+        m.push(Matcher::Everything);
+    }
+    Ok(m)
 }
 
 /// The data a provision names; `Err` with why when it names data in a way not interpreted.
@@ -200,6 +251,13 @@ fn matchers(provision: &Value) -> Result<Vec<Matcher>, String> {
             }
         }
     }
+    for key in ["class", "code", "securityLabel"] {
+        if !all_coded(provision.get(key).unwrap_or(&Value::Null)) {
+            return Err(format!(
+                "it names data by {key} without a code system and code, which Crossview cannot match"
+            ));
+        }
+    }
     for c in codings(provision.get("class").unwrap_or(&Value::Null)) {
         if RESOURCE_TYPE_SYSTEMS.contains(&c.0) {
             out.push(Matcher::Class(c.1.to_string()));
@@ -214,7 +272,10 @@ fn matchers(provision: &Value) -> Result<Vec<Matcher>, String> {
         out.push(Matcher::Code(s.to_string(), c.to_string()));
     }
     for (s, c) in codings(provision.get("securityLabel").unwrap_or(&Value::Null)) {
-        out.push(Matcher::Label(s.to_string(), c.to_string()));
+        out.push(Matcher::Label(
+            crate::restricted::canonical_label_system(s).to_string(),
+            c.to_string(),
+        ));
     }
     Ok(out)
 }
@@ -336,7 +397,7 @@ impl ConsentRules {
         {
             return Ok(out);
         }
-        if !purposes_cover(p, "purpose", access.purpose) || !actions_cover(p) {
+        if !purposes_cover(p, "purpose", access.purpose)? || !actions_cover(p)? {
             return Ok(out);
         }
         let is_deny = text(p, "type") == Some("deny");
@@ -350,8 +411,10 @@ impl ConsentRules {
             }
             let mut except = Vec::new();
             for child in array(p, "provision") {
+                // An exception to a deny is a permit; a deny inside it withholds
+                // nothing the outer one does not.
                 if text(child, "type") == Some("permit") {
-                    except.extend(matchers(child)?);
+                    except.extend(exception(child, access)?);
                 }
             }
             out.push((m, except, period(p.get("dataPeriod"))));
@@ -372,7 +435,7 @@ impl ConsentRules {
         }
         let opt_out = text(c, "policyRule")
             .is_some_and(|r| r.ends_with("/opt-out") || r.ends_with("/opt-out-all"));
-        if opt_out && purposes_cover(c, "purpose", access.purpose) && actions_cover(c) {
+        if opt_out && purposes_cover(c, "purpose", access.purpose)? && actions_cover(c)? {
             if !array(c, "actor").is_empty() {
                 return Err("it applies only to named people or organisations, and Crossview cannot tell whether you are one of them".into());
             }
@@ -391,7 +454,7 @@ impl ConsentRules {
             {
                 continue;
             }
-            if !purposes_cover(e, "purpose", access.purpose) || !actions_cover(e) {
+            if !purposes_cover(e, "purpose", access.purpose)? || !actions_cover(e)? {
                 continue;
             }
             if !array(e, "actor").is_empty() {
@@ -463,10 +526,7 @@ impl Facts {
                 }
             }
         }
-        let labels = codings(r.pointer("/meta/security").unwrap_or(&Value::Null))
-            .into_iter()
-            .map(|(s, c)| (s.to_string(), c.to_string()))
-            .collect();
+        let labels = crate::restricted::labels_of(r).into_iter().collect();
         let date = crate::timeline::derive_event(r, version)
             .and_then(|e| e.date)
             .and_then(|d| FhirDate::parse(&d))

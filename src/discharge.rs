@@ -221,11 +221,17 @@ fn document_kind(v: &Value, event: Option<&DerivedEvent>) -> DocumentKind {
     }
 }
 
+/// Whether a cached resource may be shown, given `(source id, type, id, resource)`:
+/// restricted entries not revealed in this session may not, even when a shown
+/// document refers to them.
+pub type Visible<'a> = &'a dyn Fn(&str, &str, &str, &Value) -> bool;
+
 /// Reads one source's cached resources for one patient.
 struct Reader<'a> {
     store: &'a Store,
     nhs: &'a str,
     source: &'a str,
+    visible: Visible<'a>,
 }
 
 impl Reader<'_> {
@@ -236,7 +242,8 @@ impl Reader<'_> {
         Ok(self
             .store
             .resource_json(self.nhs, self.source, ty, id)?
-            .and_then(|j| serde_json::from_str(&j).ok()))
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .filter(|v| (self.visible)(self.source, ty, id, v)))
     }
 
     fn entry(
@@ -251,8 +258,11 @@ impl Reader<'_> {
             sum.title = display.map(String::from);
         }
         if let Some((ty @ ("MedicationRequest" | "MedicationStatement"), id)) = local_ref(r) {
-            // A referenced Medication's name comes from the timeline row, where it was resolved.
-            if let Some(ev) = self.store.timeline_event(self.nhs, self.source, ty, id)? {
+            // A referenced Medication's name comes from the timeline row, where it was
+            // resolved (only for an entry that may be shown).
+            if resolved.is_some()
+                && let Some(ev) = self.store.timeline_event(self.nhs, self.source, ty, id)?
+            {
                 sum.title = Some(ev.title);
             }
             meds.push(sum.clone());
@@ -376,6 +386,9 @@ impl Reader<'_> {
                             == Some((resource_type, id))
                 });
             if replaces_this {
+                let other_id = other.get("id").and_then(Value::as_str).unwrap_or_default();
+                // A restricted replacement is named as existing, never by its title.
+                let shown = (self.visible)(self.source, resource_type, other_id, &other);
                 superseded_by = Some(DocumentLink {
                     resource_type: resource_type.to_string(),
                     resource_id: other
@@ -383,7 +396,7 @@ impl Reader<'_> {
                         .and_then(Value::as_str)
                         .unwrap_or_default()
                         .to_string(),
-                    title: title_of(&other),
+                    title: if shown { title_of(&other) } else { None },
                     relation: "replaced-by".into(),
                 });
             }
@@ -430,7 +443,10 @@ impl Reader<'_> {
                 let Ok(doc) = serde_json::from_str::<Value>(&doc) else {
                     continue;
                 };
-                if encounter_refs(&doc).contains(wanted) {
+                let doc_id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
+                if encounter_refs(&doc).contains(wanted)
+                    && (self.visible)(source, "DocumentReference", doc_id, &doc)
+                {
                     attachments.extend(attachments_of(&doc));
                 }
             }
@@ -487,11 +503,13 @@ pub fn discharge_view(
     source_id: &str,
     resource_type: &str,
     id: &str,
+    visible: Visible<'_>,
 ) -> Result<Option<DischargeView>, StoreError> {
     Reader {
         store,
         nhs,
         source: source_id,
+        visible,
     }
     .view(sources, resource_type, id)
 }
@@ -545,6 +563,7 @@ pub fn discharges(
     sources: &Sources,
     nhs: &str,
     resources: &[CachedResource],
+    visible: Visible<'_>,
 ) -> Result<Vec<FoundDischarge>, StoreError> {
     let parsed: Vec<(&CachedResource, Value)> = resources
         .iter()
@@ -583,6 +602,7 @@ pub fn discharges(
                         &d.endpoint_id,
                         &d.resource_type,
                         &d.id,
+                        visible,
                     )? {
                         meds.extend(view.medications.iter().filter_map(|m| {
                             local_ref(&m.reference)
@@ -619,8 +639,15 @@ pub fn discharges(
         {
             continue;
         }
-        let Some(view) =
-            discharge_view(store, sources, nhs, &d.endpoint_id, &d.resource_type, &d.id)?
+        let Some(view) = discharge_view(
+            store,
+            sources,
+            nhs,
+            &d.endpoint_id,
+            &d.resource_type,
+            &d.id,
+            visible,
+        )?
         else {
             continue;
         };

@@ -73,14 +73,23 @@ fn check(dir: &Path) -> Result<(), DirError> {
         path: dir.to_path_buf(),
         why,
     };
-    let m = std::fs::metadata(dir).map_err(|source| DirError::Create {
+    let io_err = |source| DirError::Create {
         path: dir.to_path_buf(),
         source,
-    })?;
+    };
+    let me = rustix::process::geteuid().as_raw();
+    // A link someone else owns could be pointed elsewhere after this check.
+    let link = std::fs::symlink_metadata(dir).map_err(io_err)?;
+    if link.file_type().is_symlink() && link.uid() != me {
+        return Err(unsafe_because(format!(
+            "is a symbolic link owned by another user (uid {})",
+            link.uid()
+        )));
+    }
+    let m = std::fs::metadata(dir).map_err(io_err)?;
     if !m.is_dir() {
         return Err(unsafe_because("is not a directory".into()));
     }
-    let me = rustix::process::geteuid().as_raw();
     if m.uid() != me {
         return Err(unsafe_because(format!(
             "belongs to another user (uid {}, you are uid {me})",

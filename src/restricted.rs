@@ -21,6 +21,45 @@ const ACT_CODE_SYSTEMS: &[&str] = &[
     "urn:oid:2.16.840.1.113883.5.4",
 ];
 
+/// One spelling for the R4, STU3 and OID names of the v3 label systems, so a
+/// consent naming a label in one spelling matches a resource using another.
+pub fn canonical_label_system(system: &str) -> &str {
+    if CONFIDENTIALITY_SYSTEMS.contains(&system) {
+        CONFIDENTIALITY_SYSTEMS[0]
+    } else if ACT_CODE_SYSTEMS.contains(&system) {
+        ACT_CODE_SYSTEMS[0]
+    } else {
+        system
+    }
+}
+
+/// Every security label a resource carries, as (canonical system, code):
+/// `meta.security`, a DocumentReference's `securityLabel`, a Composition's
+/// `confidentiality`.
+pub fn labels_of(resource: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut add = |c: &Value| {
+        if let (Some(s), Some(code)) = (
+            c.get("system").and_then(Value::as_str),
+            c.get("code").and_then(Value::as_str),
+        ) {
+            out.push((canonical_label_system(s).to_string(), code.to_string()));
+        }
+    };
+    if let Some(sec) = resource.pointer("/meta/security") {
+        codings(sec).into_iter().for_each(&mut add);
+    }
+    if let Some(sec) = resource.get("securityLabel") {
+        codings(sec).into_iter().for_each(&mut add);
+    }
+    if resource.get("resourceType").and_then(Value::as_str) == Some("Composition")
+        && let Some(code) = resource.get("confidentiality").and_then(Value::as_str)
+    {
+        out.push((CONFIDENTIALITY_SYSTEMS[0].to_string(), code.to_string()));
+    }
+    out
+}
+
 /// Confidentiality codes that restrict: restricted and very restricted.
 const RESTRICTIVE: &[(&str, &str)] = &[("R", "restricted"), ("V", "very restricted")];
 
@@ -114,8 +153,10 @@ pub fn of(resource: &Value) -> Option<Restriction> {
 }
 
 /// Cheap test on raw JSON before parsing: can this resource carry a restriction at all?
+/// Any `\u` escape means a key could be spelt in escapes (`"\u0073ecurity"`), so
+/// such a resource is always parsed and checked.
 pub fn may_be_restricted(raw: &str) -> bool {
-    raw.contains("\"security") || raw.contains("\"confidentiality\"")
+    raw.contains("\"security") || raw.contains("\"confidentiality\"") || raw.contains("\\u")
 }
 
 /// An opaque name for a restricted entry: lets a person reveal it without the
@@ -129,6 +170,17 @@ pub fn handle(source_id: &str, resource_type: &str, id: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_label_spelt_in_escapes_is_not_missed_by_the_cheap_test() {
+        let raw = r#"{"resourceType":"DocumentReference","id":"d","meta":{"\u0073ecurity":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}}"#;
+        assert!(may_be_restricted(raw));
+        let v: serde_json::Value = serde_json::from_str(raw).unwrap();
+        assert!(of(&v).is_some());
+        assert!(!may_be_restricted(
+            r#"{"resourceType":"Encounter","id":"e"}"#
+        ));
+    }
 
     #[test]
     fn r4_and_stu3_confidentiality_labels_restrict() {

@@ -831,3 +831,57 @@ async fn the_key_lives_in_the_os_keyring_when_there_is_one() {
         stderr(&out)
     );
 }
+
+/// A discharge summary nobody restricted, on a stay that also holds a
+/// psychiatry-labelled letter and refers to a labelled prescription: the reader
+/// shows the summary, never what the labelled resources say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discharge_summary_never_carries_restricted_entries_it_refers_to() {
+    use base64::Engine;
+    let psy =
+        json!([{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY"}]);
+    let secret = base64::engine::general_purpose::STANDARD.encode("SECRET-PSY-LETTER");
+    let server = FixtureServer::start(
+        vec![
+            json!({"resourceType": "Patient", "id": "p", "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NHS}],
+                   "name": [{"family": "ASHWORTH", "given": ["Ada"]}], "birthDate": "1948-03-02"}),
+            json!({"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": {"reference": "Patient/p"},
+                   "class": {"code": "IMP"}, "period": {"start": "2026-09-08T10:00:00Z", "end": "2026-09-12T15:00:00Z"}}),
+            json!({"resourceType": "Composition", "id": "c1", "status": "final", "subject": {"reference": "Patient/p"},
+                   "type": {"coding": [{"system": "http://snomed.info/sct", "code": "373942005", "display": "Discharge summary"}]},
+                   "encounter": {"reference": "Encounter/e1"}, "date": "2026-09-12T16:00:00Z", "title": "Discharge summary",
+                   "section": [{"title": "Medications", "entry": [{"reference": "MedicationRequest/mr-psy"}]}]}),
+            json!({"resourceType": "MedicationRequest", "id": "mr-psy", "status": "active", "intent": "order", "meta": {"security": psy},
+                   "subject": {"reference": "Patient/p"}, "medicationCodeableConcept": {"text": "SECRET-DRUG"}, "authoredOn": "2026-09-12"}),
+            json!({"resourceType": "DocumentReference", "id": "d-psy", "status": "current", "subject": {"reference": "Patient/p"},
+                   "securityLabel": [{"coding": psy}], "description": "SECRET-TITLE", "date": "2026-09-12T17:00:00Z",
+                   "type": {"text": "Letter"}, "context": {"encounter": [{"reference": "Encounter/e1"}]},
+                   "content": [{"attachment": {"contentType": "text/plain", "title": "SECRET-ATTACHMENT", "data": secret}}]}),
+        ],
+        0,
+    )
+    .await
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[endpoint]]\nname = \"Riverside\"\nkind = \"hospital\"\nbase_url = \"{}\"\n",
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let data = tmp.path().join("cache");
+    ok(&run(&config, &data, &["sync", "--nhs", NHS], &[]).await);
+    for args in [
+        vec!["discharge", "--nhs", NHS, "--json"],
+        vec!["discharge", "--nhs", NHS],
+    ] {
+        let out = ok(&run(&config, &data, &args, &[]).await);
+        assert!(out.contains("Discharge summary"), "{out}");
+        for leak in ["SECRET", secret.as_str()] {
+            assert!(!out.contains(leak), "{args:?} shows {leak}:\n{out}");
+        }
+    }
+}

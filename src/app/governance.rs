@@ -140,17 +140,10 @@ impl App {
     pub(super) fn write_audit(&self, event: &Event) -> Result<AuditEntry, UiError> {
         let cache = self.cache()?;
         let entry = AuditLog::open(&cache)?.append(&self.actor, event)?;
-        // The second witness: best effort (the log itself is the record).
+        // The second witness: best effort (the log itself is the record; `audit
+        // verify` says when the witness is missing or behind).
         if let Ok(store) = Store::open(&cache) {
-            let newer = store
-                .meta(WITNESS_KEY)
-                .ok()
-                .flatten()
-                .and_then(|w| parse_witness(&w))
-                .is_none_or(|(seq, _)| seq < entry.seq);
-            if newer {
-                let _ = store.set_meta(WITNESS_KEY, &format!("{} {}", entry.seq, entry.hash));
-            }
+            let _ = store.advance_witness(WITNESS_KEY, entry.seq, &entry.hash);
         }
         Ok(entry)
     }
@@ -301,7 +294,7 @@ impl App {
             )
         })?;
         let key = nhs.as_str().to_string();
-        self.audited(AuditAction::Reveal, &nhs, |access| {
+        let shown = self.audited(AuditAction::Reveal, &nhs, |access| {
             let store = self.store()?;
             let source_id = self.source_id(&key, source)?;
             let found = store
@@ -325,12 +318,6 @@ impl App {
                     format!("{resource_type}/{entry} from {source} is not restricted"),
                 ));
             }
-            self.session().revealed.insert((
-                key.clone(),
-                source_id.clone(),
-                found.resource_type.clone(),
-                found.resource_id.clone(),
-            ));
             let mut shown = found;
             shown.source = self.sources_of(&store, &key)?.name(&source_id);
             let basis_reason = access
@@ -350,7 +337,15 @@ impl App {
                     outcome: None,
                 },
             ))
-        })
+        })?;
+        // Revealed only once the reveal is in the audit log.
+        self.session().revealed.insert((
+            key,
+            shown.source_id.clone(),
+            shown.resource_type.clone(),
+            shown.resource_id.clone(),
+        ));
+        Ok(shown)
     }
 
     /// Removes one patient's cached record completely (the audit log keeps the
@@ -359,6 +354,8 @@ impl App {
         let nhs = super::parse_nhs(nhs)?;
         let key = nhs.as_str();
         let cache = self.cache()?;
+        // The log must be writable before anything is removed: no unaudited deletion.
+        AuditLog::open(&cache)?;
         let result = (|| -> Result<usize, UiError> {
             let _lock = SyncLock::acquire(cache.dir())?;
             let mut store = Store::open(&cache)?;
@@ -396,18 +393,29 @@ impl App {
             return Ok(());
         };
         let mut store = Store::open(cache)?;
+        // Opened first: no record is removed unless its removal can be logged.
+        let mut log = AuditLog::open(cache)?;
+        let mut result = Ok(());
         for patient in &expired {
-            let n = store.forget_patient(patient)?;
-            let mut e = Event::new(AuditAction::Expire, Some(patient));
-            e.detail = Some(format!(
-                "not opened for {} days; {n} sync(s) removed",
-                self.retention.num_days()
-            ));
-            let log = AuditLog::open(cache)?.append(&self.actor, &e)?;
-            let _ = store.set_meta(WITNESS_KEY, &format!("{} {}", log.seq, log.hash));
+            let step = (|| -> Result<(), UiError> {
+                let n = store.forget_patient(patient)?;
+                let mut e = Event::new(AuditAction::Expire, Some(patient));
+                e.detail = Some(format!(
+                    "not opened for {} days; {n} sync(s) removed",
+                    self.retention.num_days()
+                ));
+                let entry = log.append(&self.actor, &e)?;
+                let _ = store.advance_witness(WITNESS_KEY, entry.seq, &entry.hash);
+                Ok(())
+            })();
+            if step.is_err() {
+                result = step;
+                break;
+            }
         }
+        // What was removed leaves no readable trace, even when the sweep stopped early.
         store.compact()?;
-        Ok(())
+        result
     }
 
     /// The audit log, oldest first (one patient's entries with `nhs`).
@@ -471,9 +479,17 @@ impl App {
             KeySource::Keyring => "new key kept in the OS keyring".into(),
             _ => format!("new key for {}", cache_key::KEY_ENV),
         });
-        self.write_audit(&e)?;
+        let logged = self.write_audit(&e);
         result?;
-        Ok((source != KeySource::Keyring).then(|| new.to_hex().to_string()))
+        match source {
+            KeySource::Keyring => {
+                logged?;
+                Ok(None)
+            }
+            // The files are already under the new key, which exists nowhere else:
+            // it must reach the person even when the log could not be written.
+            _ => Ok(Some(new.to_hex().to_string())),
+        }
     }
 }
 

@@ -179,7 +179,10 @@ impl App {
     ) -> std::collections::BTreeSet<(String, String, String)> {
         let mut hidden = std::collections::BTreeSet::new();
         resources.retain(|r| {
-            if !crate::restricted::may_be_restricted(&r.json) {
+            // The patient's identity (name, birth date, NHS number in the banner) is
+            // what lets a clinician confirm whose record this is: never masked. A
+            // sensitive patient's address and contacts are not shown anywhere.
+            if r.resource_type == "Patient" || !crate::restricted::may_be_restricted(&r.json) {
                 return true;
             }
             let restricted = serde_json::from_str::<serde_json::Value>(&r.json)
@@ -194,6 +197,17 @@ impl App {
             false
         });
         hidden
+    }
+
+    /// Whether a cached resource of this patient may be shown now: not
+    /// restricted, or revealed in this session (for what a document refers to).
+    fn visible_in<'a>(
+        &'a self,
+        nhs: &'a str,
+    ) -> impl Fn(&str, &str, &str, &serde_json::Value) -> bool + 'a {
+        move |source, ty, id, v| {
+            crate::restricted::of(v).is_none() || self.is_revealed(nhs, source, ty, id)
+        }
     }
 
     fn session_revealed(&self, nhs: &str, key: &(String, String, String)) -> bool {
@@ -236,7 +250,8 @@ impl App {
             today: crate::display::today(),
             recent_days: RECENT_DAYS,
         };
-        let found = discharges(&store, &sources, key, &resources)?;
+        let visible = self.visible_in(key);
+        let found = discharges(&store, &sources, key, &resources, &visible)?;
         Ok(found
             .into_iter()
             .map(|mut f| {
@@ -436,8 +451,17 @@ impl App {
             if let Some(json) = store.resource_json(key, &source_id, resource_type, id)? {
                 self.check_not_masked(key, &source_id, resource_type, id, &json)?;
             }
-            let mut view = discharge_view(&store, &sources, key, &source_id, resource_type, id)?
-                .ok_or_else(|| not_cached(source, resource_type, id))?;
+            let visible = self.visible_in(key);
+            let mut view = discharge_view(
+                &store,
+                &sources,
+                key,
+                &source_id,
+                resource_type,
+                id,
+                &visible,
+            )?
+            .ok_or_else(|| not_cached(source, resource_type, id))?;
             if view.kind == crate::discharge::DocumentKind::DischargeSummary {
                 // The changes panel at the top of the reader.
                 view.medication_changes = self

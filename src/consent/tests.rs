@@ -185,3 +185,78 @@ fn a_data_period_limits_the_deny_to_entries_dated_in_it() {
     assert!(rules.withhold(&letter(), FhirVersion::R4).is_some());
     assert!(rules.withhold(&other_letter(), FhirVersion::R4).is_none());
 }
+
+fn emergency() -> AccessKind<'static> {
+    AccessKind {
+        purpose: "ETREAT",
+        ..access()
+    }
+}
+
+#[test]
+fn data_named_by_text_alone_is_a_warning_never_the_whole_record() {
+    for provision in [
+        json!({"type": "deny", "code": [{"text": "HIV test"}]}),
+        json!({"type": "deny", "securityLabel": [{"code": "PSY"}]}),
+        json!({"type": "deny", "class": [{"code": "Composition"}]}),
+    ] {
+        let c = r4(provision.clone());
+        let mut rules = ConsentRules::interpret(&[c], FhirVersion::R4, access());
+        assert!(
+            rules.withhold(&allergy(), FhirVersion::R4).is_none(),
+            "{provision}: nothing hidden"
+        );
+        assert!(rules.withhold(&letter(), FhirVersion::R4).is_none());
+        assert!(!rules.notes()[0].applied, "{provision}: a warning");
+    }
+}
+
+#[test]
+fn a_purpose_or_action_in_an_unknown_system_is_a_warning_not_a_silent_pass() {
+    for extra in [
+        json!({"purpose": [{"system": "https://example.org/purposes", "code": "CARE"}]}),
+        json!({"action": [{"coding": [{"system": "https://example.org/actions", "code": "look"}]}]}),
+    ] {
+        let mut p = json!({"type": "deny", "data": [{"meaning": "instance", "reference": {"reference": "Composition/letter-1"}}]});
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        let rules = ConsentRules::interpret(&[r4(p)], FhirVersion::R4, access());
+        assert!(!rules.notes()[0].applied, "{extra}");
+    }
+}
+
+#[test]
+fn a_break_glass_exception_lets_emergency_care_through_but_not_ordinary_care() {
+    let c = r4(json!({"type": "deny",
+        "provision": [{"type": "permit", "purpose": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "ETREAT"}]}]}));
+    let mut ordinary = ConsentRules::interpret(std::slice::from_ref(&c), FhirVersion::R4, access());
+    assert!(ordinary.withhold(&allergy(), FhirVersion::R4).is_some());
+    let mut urgent = ConsentRules::interpret(&[c], FhirVersion::R4, emergency());
+    assert!(urgent.withhold(&allergy(), FhirVersion::R4).is_none());
+    assert!(urgent.withhold(&letter(), FhirVersion::R4).is_none());
+}
+
+#[test]
+fn an_exception_for_named_people_is_a_warning_and_hides_nothing() {
+    let c = r4(json!({"type": "deny",
+        "provision": [{"type": "permit", "actor": [{"reference": {"reference": "Practitioner/gp"}}],
+                        "class": [{"system": "http://hl7.org/fhir/resource-types", "code": "Composition"}]}]}));
+    let mut rules = ConsentRules::interpret(&[c], FhirVersion::R4, access());
+    assert!(rules.withhold(&allergy(), FhirVersion::R4).is_none());
+    assert!(!rules.notes()[0].applied);
+}
+
+#[test]
+fn a_label_deny_matches_document_labels_and_confidentiality_in_any_spelling() {
+    let c = r4(json!({"type": "deny", "securityLabel": [
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSY"},
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "V"}]}));
+    let mut rules = ConsentRules::interpret(&[c], FhirVersion::R4, access());
+    let doc = json!({"resourceType": "DocumentReference", "id": "d1",
+        "securityLabel": [{"coding": [{"system": "urn:oid:2.16.840.1.113883.5.4", "code": "PSY"}]}]});
+    let comp = json!({"resourceType": "Composition", "id": "c9", "confidentiality": "V"});
+    assert!(rules.withhold(&doc, FhirVersion::R4).is_some());
+    assert!(rules.withhold(&comp, FhirVersion::R4).is_some());
+    assert!(rules.withhold(&letter(), FhirVersion::R4).is_none());
+}

@@ -49,6 +49,9 @@ pub fn open(path: &Path, key: &CacheKey) -> Result<Connection, StoreError> {
     .map_err(open_err(path))?;
     // SQLCipher would log a wrong key to stderr itself; the error says it plainly.
     let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
+    // Before the first read: another process checkpointing must not look like a bad file.
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(open_err(path))?;
     conn.execute_batch(&key.pragma()).map_err(open_err(path))?;
     // The first read decrypts page 1: a wrong key fails here, having written nothing.
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -61,8 +64,6 @@ pub fn open(path: &Path, key: &CacheKey) -> Result<Connection, StoreError> {
             _ => open_err(path)(e),
         });
     }
-    conn.busy_timeout(Duration::from_secs(10))
-        .map_err(open_err(path))?;
     Ok(conn)
 }
 
@@ -88,10 +89,12 @@ fn export(from: &Connection, to: &Path, key: &CacheKey) -> Result<(), StoreError
     })?;
     let version: i64 = from.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let to_text = to.to_string_lossy().into_owned();
-    from.execute(
-        &format!("ATTACH DATABASE ?1 AS fresh KEY {}", *key.attach_literal()),
-        [&to_text],
-    )?;
+    // The statement holds the key: wiped when dropped.
+    let attach = zeroize::Zeroizing::new(format!(
+        "ATTACH DATABASE ?1 AS fresh KEY {}",
+        *key.attach_literal()
+    ));
+    from.execute(attach.as_str(), [&to_text])?;
     let copied = from
         .query_row("SELECT sqlcipher_export('fresh')", [], |_| Ok(()))
         .and_then(|()| from.execute_batch(&format!("PRAGMA fresh.user_version = {version};")));
@@ -123,21 +126,27 @@ fn side_files(path: &Path) -> [PathBuf; 3] {
 /// Overwrites a file with zeros before removing it (best effort: a journaling
 /// file system or an SSD may still keep old blocks; the README says so).
 fn shred(path: &Path) {
-    if let Ok(meta) = std::fs::metadata(path)
-        && let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(path)
-    {
-        let zeros = vec![0u8; 64 * 1024];
-        let mut left = meta.len();
-        while left > 0 {
-            let n = left.min(zeros.len() as u64) as usize;
-            if f.write_all(&zeros[..n]).is_err() {
-                break;
-            }
-            left -= n as u64;
-        }
-        let _ = f.sync_all();
+    if let Ok(f) = std::fs::OpenOptions::new().write(true).open(path) {
+        zero(f);
     }
     let _ = std::fs::remove_file(path);
+}
+
+/// Overwrites an open file with zeros, whatever name it has now.
+fn zero(mut f: std::fs::File) {
+    let Ok(meta) = f.metadata() else {
+        return;
+    };
+    let zeros = vec![0u8; 64 * 1024];
+    let mut left = meta.len();
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        if f.write_all(&zeros[..n]).is_err() {
+            break;
+        }
+        left -= n as u64;
+    }
+    let _ = f.sync_all();
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -157,14 +166,24 @@ pub fn encrypt_plaintext(path: &Path, key: &CacheKey) -> Result<(), StoreError> 
         plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         export(&plain, &tmp, key)?;
     }
+    // Held open across the swap: the encrypted copy takes the name in one step
+    // (a crash at any point leaves either the plaintext or the encrypted file
+    // under it, never neither), then the old contents are zeroed.
+    let old = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|source| StoreError::CreateDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
     for side in side_files(path) {
         shred(&side);
     }
-    shred(path);
     std::fs::rename(&tmp, path).map_err(|source| StoreError::CreateDir {
         path: path.to_path_buf(),
         source,
     })?;
+    zero(old);
     Ok(())
 }
 

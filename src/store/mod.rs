@@ -176,11 +176,19 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    /// Records `"<seq> <hash>"` under `key` unless a later seq is already there,
+    /// in one statement, so two processes appending cannot move it backwards.
+    pub(crate) fn advance_witness(
+        &self,
+        key: &str,
+        seq: i64,
+        hash: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value
+             WHERE CAST(substr(meta.value, 1, instr(meta.value, ' ') - 1) AS INTEGER) < ?3",
+            rusqlite::params![key, format!("{seq} {hash}"), seq],
         )?;
         Ok(())
     }

@@ -436,3 +436,14 @@ fn retention_finds_patients_not_opened_since_the_cutoff() {
         vec!["9990000018".to_string()]
     );
 }
+
+#[test]
+fn the_audit_witness_only_moves_forwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&cache(dir.path())).unwrap();
+    store.advance_witness("audit_head", 5, "h5").unwrap();
+    store.advance_witness("audit_head", 3, "h3").unwrap();
+    assert_eq!(store.meta("audit_head").unwrap().as_deref(), Some("5 h5"));
+    store.advance_witness("audit_head", 12, "h12").unwrap();
+    assert_eq!(store.meta("audit_head").unwrap().as_deref(), Some("12 h12"));
+}
