@@ -365,3 +365,41 @@ async fn exit_codes_follow_the_contract() {
     let out = cli(&bad, &data, &["timeline", "--nhs", NHS, "--json"]).await;
     assert_eq!(timeline_json(&out), Vec::<serde_json::Value>::new());
 }
+
+/// Every request carries its own `X-Request-ID` (a UUID), and an error about a
+/// request quotes the id the server saw, so the two logs can be matched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_carries_a_new_request_id_and_errors_quote_it() {
+    let trusts = DemoTrusts::start(0, None).await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), &trusts.endpoints(), 5);
+    let data = tmp.path().join("cache");
+    let hill = &trusts.servers[1].1;
+    hill.set_fault(Fault::Status(500));
+    let out = cli(&config, &data, &["sync", "--nhs", NHS]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let mut all = Vec::new();
+    for (_, server) in &trusts.servers {
+        all.extend(server.request_ids());
+    }
+    assert!(all.len() >= 12, "{all:?}");
+    let uuid = |s: &str| {
+        s.len() == 36
+            && s.chars().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                14 => c == '4',
+                _ => c.is_ascii_hexdigit(),
+            })
+    };
+    assert!(all.iter().all(|id| uuid(id)), "{all:?}");
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "a new id per request");
+    // The failed request's id is in the message, and it is one Hillcrest received.
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    let received = hill.request_ids();
+    assert!(
+        received.iter().any(|id| text.contains(id.as_str())),
+        "no X-Request-ID Hillcrest received is quoted:\n{text}"
+    );
+    assert!(text.contains("X-Request-ID"), "{text}");
+}

@@ -144,6 +144,13 @@ fn main() {
             let procs = descendants(driver.id());
             pss.push(procs.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0);
             c.close().await.expect("close");
+            // The next launch starts on a quiet machine: the app (and a sync it
+            // started) must have gone, or its cache writes slow the next open.
+            let gone = Instant::now();
+            while !descendants(driver.id()).is_empty() && gone.elapsed() < Duration::from_secs(60) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            eprintln!("[startup] app gone {:.1} s after the session closed", gone.elapsed().as_secs_f64());
             tokio::time::sleep(Duration::from_millis(500)).await;
             }
             rows.push(((w, h), paints, pss));

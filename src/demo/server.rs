@@ -29,6 +29,8 @@ pub(super) struct Inner {
     /// Scheme, host and port only.
     origin: String,
     requests: Mutex<u64>,
+    /// The `X-Request-ID` of each request, in order ("" when it had none).
+    request_ids: Mutex<Vec<String>>,
 }
 
 /// Binds loopback; a fixed port just released by a stopped server may take a
@@ -76,11 +78,16 @@ impl FixtureServer {
             base: format!("http://{addr}{path}"),
             origin: format!("http://{addr}"),
             requests: Mutex::new(0),
+            request_ids: Mutex::new(Vec::new()),
         });
         let routes = Router::new()
             .route("/metadata", get(metadata))
             .route("/{rtype}", get(search))
             .route("/{rtype}/{id}", get(read))
+            .layer(axum::middleware::from_fn_with_state(
+                inner.clone(),
+                record_request_id,
+            ))
             .with_state(inner.clone());
         let app = if path.is_empty() {
             routes
@@ -120,6 +127,11 @@ impl FixtureServer {
     /// Requests answered so far.
     pub fn requests(&self) -> u64 {
         *lock(&self.inner.requests)
+    }
+
+    /// The `X-Request-ID` each request carried, in order ("" for none).
+    pub fn request_ids(&self) -> Vec<String> {
+        lock(&self.inner.request_ids).clone()
     }
 
     /// Stops accepting connections; the port is closed when this returns.
@@ -167,6 +179,21 @@ pub(super) fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
         status,
         json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}).to_string(),
     )
+}
+
+async fn record_request_id(
+    State(inner): State<Arc<Inner>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    lock(&inner.request_ids).push(id);
+    next.run(req).await
 }
 
 /// Counts the request and applies faults that concern every request.

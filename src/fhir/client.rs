@@ -21,6 +21,8 @@ use crate::config::{AuthConfig, Endpoint};
 const ACCEPT_FHIR: &str =
     "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8";
 /// Longest single wait a server may ask for with Retry-After before we give up.
+/// Sent with every request, new each time (see `request_id`).
+pub const REQUEST_ID_HEADER: &str = "X-Request-ID";
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 const MAX_ATTEMPTS: u32 = 4;
 
@@ -52,6 +54,34 @@ pub struct FhirClient {
 }
 
 /// Drops the query (it names the patient) so URLs can go into messages and logs.
+/// A new id for one HTTP request (a random UUID, version 4), sent as
+/// `X-Request-ID` and quoted in any error about that request, so an
+/// integration team can find the request in the server's logs.
+pub fn request_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        // No randomness: unique enough within this process for correlation.
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let t = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        b[..8].copy_from_slice(&t.to_be_bytes());
+        b[8..].copy_from_slice(&n.to_be_bytes());
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 pub fn display_url(url: &Url) -> String {
     let mut u = url.clone();
     u.set_query(None);
@@ -302,14 +332,16 @@ impl FhirClient {
 
     /// GET with retries for 429/503, the byte budget and the sync deadline.
     async fn get_text(&self, url: &Url) -> Result<String, FhirError> {
-        let shown = display_url(url);
+        let address = display_url(url);
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.check_deadline()?;
-            let sent =
-                tokio::time::timeout_at(self.budget.deadline, self.http.get(url.clone()).send())
-                    .await;
+            // A new id per attempt: each is a request of its own in the server's logs.
+            let id = request_id();
+            let shown = format!("{address} [X-Request-ID {id}]");
+            let request = self.http.get(url.clone()).header(REQUEST_ID_HEADER, &id);
+            let sent = tokio::time::timeout_at(self.budget.deadline, request.send()).await;
             let resp = match sent {
                 Err(_) => {
                     return Err(FhirError::Deadline {

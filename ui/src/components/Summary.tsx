@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   FLAG_KIND_TAGS,
   FLAG_KIND_TITLES,
@@ -18,7 +18,7 @@ import { formatDate } from "../lib/dates";
 import { eventKey, KIND_LABEL, sourceKindLabel } from "../lib/filter";
 import { gapWords } from "./Banner";
 import { ConsentNotes } from "./Consent";
-import { KindBadge, MarkBadges, RestrictedBadge, SourceBadge, StaleMark } from "./Timeline";
+import { KindBadge, MarkBadges, markFirstPaint, RestrictedBadge, SourceBadge, StaleMark } from "./Timeline";
 
 const SEVERE_STATES = new Set<MedicineState>(["stopped", "do-not-give", "not-taken", "entered-in-error"]);
 
@@ -64,6 +64,12 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
     for (const list of [meds.groups, meds.recently_stopped, meds.do_not_give, meds.past]) for (const g of list) g.entries.forEach(put);
     return m;
   }, [summary, events, meds]);
+
+  // The summary is the first screen: its first frame with entries is the record's first paint.
+  const hasEntries = summary.allergies.groups.length > 0 || meds.groups.length > 0 || summary.flags.length > 0;
+  useEffect(() => {
+    if (hasEntries) markFirstPaint();
+  }, [hasEntries]);
 
   const pastKeys = useMemo(() => new Set(meds.past.flatMap((g) => g.entries.map(refKey))), [meds]);
   const eventKeys = useMemo(() => new Set(events.map(eventKey)), [events]);

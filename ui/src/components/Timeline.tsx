@@ -93,14 +93,14 @@ let idSeq = 0;
 
 declare global {
   interface Window {
-    /** `Date.now()` when the timeline first painted a row (startup benchmark). */
+    /** `Date.now()` when the record (summary or timeline) first painted an entry (startup benchmark). */
     __crossviewTimelinePaint?: number;
   }
 }
 
 let paintMarked = false;
 
-/** Set `window.__crossviewTimelinePaint` once per app run, after the frame with rows is painted. */
+/** Set `window.__crossviewTimelinePaint` once per app run, after the first frame with entries (summary or timeline rows) is painted. */
 export function markFirstPaint() {
   if (paintMarked || typeof window === "undefined") return;
   paintMarked = true;
