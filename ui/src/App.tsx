@@ -32,6 +32,12 @@ export function sameEntry(a: TimelineEvent, b: TimelineEvent): boolean {
   return a.resource_id === b.resource_id;
 }
 
+/** Resolves once the next frame has been painted (two animation frames). */
+export function afterPaint(): Promise<void> {
+  const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (cb: FrameRequestCallback) => setTimeout(() => cb(0), 16);
+  return new Promise((resolve) => raf(() => raf(() => resolve())));
+}
+
 /** True when the user is typing in a field (single-key shortcuts are then left alone). */
 function typing(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -242,6 +248,10 @@ export function App() {
       await refresh(id, token, true);
       if (seq.current !== token) return;
       setOpening(false);
+      // The cached record reaches the screen before the sync's work starts: on two
+      // cores a sync of a long record otherwise starves the first paint for seconds.
+      await afterPaint();
+      if (seq.current !== token) return;
       await sync(id, token);
     },
     [refresh, sync],
