@@ -937,6 +937,28 @@ describe("Endpoints", () => {
 });
 
 describe("App", () => {
+  it("starts the sync only once the cached record has been painted", async () => {
+    const frames: FrameRequestCallback[] = [];
+    const raf = vi.spyOn(window, "requestAnimationFrame").mockImplementation((cb) => {
+      frames.push(cb);
+      return frames.length;
+    });
+    try {
+      const c = await openAda();
+      expect(m.openPatient).toHaveBeenCalledTimes(1);
+      expect(q(c, "banner").textContent).toContain("ASHWORTH, Ada");
+      expect(m.syncPatient).not.toHaveBeenCalled();
+      // Two frames later the record is on screen: now the sync may take the CPU.
+      for (let i = 0; i < 2; i++) {
+        frames.splice(0).forEach((cb) => cb(0));
+        await flush();
+      }
+      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+    } finally {
+      raf.mockRestore();
+    }
+  });
+
   it("opens the cache first, shows the summary first, syncs with progress (refreshing as sources finish)", async () => {
     let emit: ((p: Progress) => void) | null = null;
     let finish: () => void = () => {};
