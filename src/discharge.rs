@@ -556,6 +556,16 @@ fn is_inpatient_only(v: &Value) -> bool {
     cats.iter().any(|c| c == "inpatient") && !cats.iter().any(|c| c == "discharge")
 }
 
+/// `(source id, type, id)` of each medicine a document lists.
+fn medicine_refs<'a>(
+    view: &'a DischargeView,
+    source_id: &'a str,
+) -> impl Iterator<Item = (String, String, String)> + 'a {
+    view.medications.iter().filter_map(move |m| {
+        local_ref(&m.reference).map(|(t, i)| (source_id.to_string(), t.to_string(), i.to_string()))
+    })
+}
+
 /// Every discharge of a patient: each finished inpatient stay with its documents,
 /// and each discharge document not tied to such a stay; newest first.
 pub fn discharges(
@@ -604,10 +614,7 @@ pub fn discharges(
                         &d.id,
                         visible,
                     )? {
-                        meds.extend(view.medications.iter().filter_map(|m| {
-                            local_ref(&m.reference)
-                                .map(|(t, i)| (d.endpoint_id.clone(), t.to_string(), i.to_string()))
-                        }));
+                        meds.extend(medicine_refs(&view, &d.endpoint_id));
                         record.documents.push(view);
                         used_docs.push((
                             d.endpoint_id.clone(),
@@ -651,14 +658,7 @@ pub fn discharges(
         else {
             continue;
         };
-        let meds = view
-            .medications
-            .iter()
-            .filter_map(|m| {
-                local_ref(&m.reference)
-                    .map(|(t, i)| (d.endpoint_id.clone(), t.to_string(), i.to_string()))
-            })
-            .collect();
+        let meds = medicine_refs(&view, &d.endpoint_id).collect();
         out.push(FoundDischarge {
             record: DischargeRecord {
                 source: view.source.clone(),
