@@ -32,6 +32,8 @@ pub struct BannerAllergies {
     pub negations: Vec<Negation>,
     /// Sources that could not vouch for allergies, and why.
     pub gaps: Vec<SourceGap>,
+    /// Why a source's allergy list is empty, as it said ("no content recorded").
+    pub list_notes: Vec<SourceGap>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -117,6 +119,7 @@ pub fn banner(s: &Summary) -> Banner {
             items,
             negations: s.allergies.negations.clone(),
             gaps: s.allergies.gaps.clone(),
+            list_notes: s.allergies.list_notes.clone(),
         },
         allergy_conflict: (!conflicts.is_empty()).then(|| conflicts.join(" ")),
         loading: s.loading,

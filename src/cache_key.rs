@@ -101,10 +101,13 @@ impl CacheKey {
     }
 }
 
+/// What every cache key's keyring entry name starts with.
+pub const KEYRING_PREFIX: &str = "cache-key:";
+
 /// The keyring entry of the cache in `dir`: one key per cache directory.
 pub fn keyring_name(dir: &Path) -> String {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    format!("cache-key:{}", dir.display())
+    format!("{KEYRING_PREFIX}{}", dir.display())
 }
 
 /// The key for the cache in `dir`. `may_create`: no cache exists yet (or only a

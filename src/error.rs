@@ -41,6 +41,7 @@ error_codes! {
     EndpointUnreachable => "The source could not be reached.",
     EndpointTimeout => "The source did not answer in time.",
     AuthFailed => "The source refused Crossview's credentials.",
+    TlsFailed => "The secure connection to the source could not be set up (a certificate problem). Ask your IT team.",
     ServerError => "The source reported an error.",
     NotFhirResponse => "The source sent something that is not a health record (for example an error page).",
     MalformedResponse => "The source sent a damaged answer that could not be read.",

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+
+use crate::gpconnect::ListNoteKind;
 use std::collections::BTreeMap;
 
 use crate::config::Endpoint;
@@ -194,6 +196,29 @@ impl Sources {
         (masked, withheld)
     }
 
+    /// What sources' lists say about an empty part of the record without
+    /// anything being missing ("no content recorded"): shown beside the
+    /// statement, never read as "no known allergies".
+    pub fn list_notes(&self, resource_type: &str) -> Vec<SourceGap> {
+        self.configured
+            .iter()
+            .filter_map(|id| self.by_id.get(id))
+            .filter(|s| s.last_success.is_some())
+            .flat_map(|s| {
+                s.list_notes
+                    .iter()
+                    .filter(|n| {
+                        n.kind == ListNoteKind::Empty && n.types.iter().any(|t| t == resource_type)
+                    })
+                    .map(|n| SourceGap {
+                        source: s.source.clone(),
+                        source_id: s.source_id.clone(),
+                        reason: format!("{}: {}", n.list, n.text),
+                    })
+            })
+            .collect()
+    }
+
     pub fn gaps(&self, resource_type: &str, what: &str) -> Vec<SourceGap> {
         // Medicines arrive as statements and as orders.
         let single = [resource_type];
@@ -237,6 +262,22 @@ impl Sources {
                 }
                 _ if s.not_offered.iter().any(|t| t == resource_type) => {
                     Some(format!("it does not offer {what} ({resource_type})"))
+                }
+                _ if s.list_notes.iter().any(|n| {
+                    n.kind == ListNoteKind::Incomplete && n.types.iter().any(|t| t == resource_type)
+                }) =>
+                {
+                    Some(
+                        s.list_notes
+                            .iter()
+                            .filter(|n| {
+                                n.kind == ListNoteKind::Incomplete
+                                    && n.types.iter().any(|t| t == resource_type)
+                            })
+                            .map(|n| format!("{} ({}: {})", n.text, n.list, n.code))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
                 }
                 _ => match self.hidden(s, types) {
                     (0, 0) => None,
@@ -284,6 +325,7 @@ fn never_synced(ep: &Endpoint) -> SourceStatus {
         warnings: Vec::new(),
         not_offered: Vec::new(),
         consent: Vec::new(),
+        list_notes: Vec::new(),
         patients_found: 0,
         state: SourceState::Never,
         stale: true,

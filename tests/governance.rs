@@ -756,27 +756,13 @@ async fn a_record_not_opened_for_the_retention_period_is_removed_and_logged() {
 /// without `CROSSVIEW_DB_KEY`, Crossview says so by name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_lives_in_the_os_keyring_when_there_is_one() {
-    let have = |p: &str| {
-        std::process::Command::new("sh")
-            .args(["-c", &format!("command -v {p}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("gnome-keyring-daemon") || !have("dbus-run-session") {
-        eprintln!(
-            "NOTICE: gnome-keyring or dbus-run-session missing (scripts/setup.sh installs them): keyring test skipped"
-        );
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let trusts = DemoTrusts::start(0, None).await.unwrap();
     let config = write_config(tmp.path(), &trusts.endpoints(), 5);
     let data = tmp.path().join("cache");
     let home = tmp.path().join("home");
-    std::fs::create_dir(&home).unwrap();
     let script = format!(
-        "echo -n session-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 97
-         cv() {{ \"{bin}\" --config \"{config}\" --data-dir \"{data}\" \"$@\"; }}
+        "cv() {{ \"{bin}\" --config \"{config}\" --data-dir \"{data}\" \"$@\"; }}
          cv sync --nhs {NHS} >/dev/null || exit 11
          cv timeline --nhs {NHS} | grep -q ASHWORTH || exit 12
          cv rekey | grep -q 'kept in the OS keyring' || exit 13
@@ -786,16 +772,11 @@ async fn the_key_lives_in_the_os_keyring_when_there_is_one() {
         config = config.display(),
         data = data.display(),
     );
-    let out = tokio::task::block_in_place(|| {
-        std::process::Command::new("dbus-run-session")
-            .args(["--", "sh", "-c", &script])
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env_remove("CROSSVIEW_DB_KEY")
-            .env("CROSSVIEW_ACCESS_BASIS", "direct-care")
-            .output()
-            .unwrap()
-    });
+    let Some(out) = tokio::task::block_in_place(|| {
+        in_keyring_session(&script, &home, &[("CROSSVIEW_ACCESS_BASIS", "direct-care")])
+    }) else {
+        return;
+    };
     assert_eq!(
         out.status.code(),
         Some(0),

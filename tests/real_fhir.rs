@@ -144,6 +144,9 @@ async fn sync_from_three_real_servers_then_read_offline() {
     let config = write_config(tmp.path(), &endpoints, 30);
     let data = tmp.path().join("cache");
 
+    // Before anything is stopped: the doctor reports what these servers really do.
+    doctor_reports_what_the_real_server_supports(&config, &data).await;
+
     // Patients and what the servers hold for them: the demo patients, plus load.py's where present.
     let mut cases: Vec<(String, BTreeSet<Key>)> = crossview::demo::demo_patients()
         .into_iter()
@@ -304,4 +307,79 @@ async fn sync_from_three_real_servers_then_read_offline() {
         assert!(settled(&after) == settled(events), "the cache is kept");
         assert!(after.iter().all(|e| e["stale"] == true), "and marked stale");
     }
+}
+
+/// `crossview doctor` against Helios FHIR Server: its version and software from
+/// /metadata, and, tried, each search Crossview makes, `_include`, paging and
+/// `_lastUpdated` (all of which it supports, per ../shared/real-fhir/README.md).
+/// A port with nothing behind it is named as such, with exit 3.
+async fn doctor_reports_what_the_real_server_supports(config: &Path, data: &Path) {
+    let out = cli(config, data, &["doctor", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let reports: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(reports.len(), 3);
+    for r in &reports {
+        assert_eq!(r["ok"], true, "{r:#}");
+        assert_eq!(r["fhir_version"], "4.0.1");
+        assert!(
+            r["software"]
+                .as_str()
+                .unwrap()
+                .starts_with("Helios FHIR Server"),
+            "{r:#}"
+        );
+        let status = |name: &str| -> String {
+            r["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap_or_else(|| panic!("no check {name}: {r:#}"))["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(status("Patient search by NHS number"), "pass");
+        for ty in crossview::sync::SEARCHED_TYPES {
+            assert_eq!(status(&format!("{ty} search by patient")), "pass", "{ty}");
+        }
+        assert_eq!(status("paging (next links)"), "pass");
+        assert_eq!(status("_lastUpdated search"), "pass");
+        assert_eq!(
+            r["will_show"].as_array().unwrap().len(),
+            crossview::sync::SEARCHED_TYPES.len()
+        );
+    }
+    // The first server holds orders naming Medications: _include is confirmed there.
+    let include = reports[0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "_include=MedicationRequest:medication")
+        .unwrap();
+    assert_eq!(include["status"], "pass", "{include}");
+
+    // Nothing listening: the address step fails and says so.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let stopped = write_config(
+        dir.path(),
+        &[Endpoint::new(
+            "Stopped Trust",
+            EndpointKind::Hospital,
+            format!("http://127.0.0.1:{port}").parse().unwrap(),
+        )],
+        5,
+    );
+    let out = cli(&stopped, data, &["doctor"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout(&out).contains("FAIL address: nothing accepts connections"),
+        "{}",
+        stdout(&out)
+    );
 }

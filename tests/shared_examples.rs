@@ -308,6 +308,7 @@ fn every_allergy_and_medicine_of_the_examples_lands_in_exactly_one_summary_group
             last_attempt: Some(now.to_rfc3339()),
             last_outcome: RunOutcome::Ok,
             consent: Vec::new(),
+            list_notes: Vec::new(),
             last_error_code: None,
             last_error: None,
             fhir_version: Some(version_of(f)),

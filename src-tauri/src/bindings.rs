@@ -18,8 +18,10 @@ use crossview::consent::ConsentNote;
 use crossview::discharge::{
     Attachment, DocumentKind, DocumentLink, EncounterInfo, EntrySummary, Section,
 };
+use crossview::doctor::{Check, CheckStatus, CheckStep};
 use crossview::error::{ALL_CODES, ErrorCode, UiError};
 use crossview::fhir::FhirVersion;
+use crossview::gpconnect::{ListNote, ListNoteKind};
 use crossview::reconcile::discharge_changes::{MedicationChange, MedicationChanges};
 use crossview::reconcile::terminology::NegationScope;
 use crossview::reconcile::{
@@ -114,6 +116,8 @@ pub fn typescript() -> String {
         Restricted::decl(&cfg),
         TimelineEvent::decl(&cfg),
         ConsentNote::decl(&cfg),
+        ListNoteKind::decl(&cfg),
+        ListNote::decl(&cfg),
         SourceStatus::decl(&cfg),
         SourceGap::decl(&cfg),
         NegationScope::decl(&cfg),
@@ -153,6 +157,9 @@ pub fn typescript() -> String {
         EncounterInfo::decl(&cfg),
         DischargeRecord::decl(&cfg),
         EndpointSettings::decl(&cfg),
+        CheckStep::decl(&cfg),
+        CheckStatus::decl(&cfg),
+        Check::decl(&cfg),
         ConnectionReport::decl(&cfg),
         PatientMatch::decl(&cfg),
         PatientSearch::decl(&cfg),

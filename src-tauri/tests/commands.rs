@@ -313,11 +313,33 @@ fn endpoint_settings_are_validated_and_test_connection_reports_what_works() {
             .iter()
             .all(|s| s[1] == true)
     );
+    // The doctor's checks, in order, and what the source will show.
+    let steps: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &steps[..4],
+        ["address", "tls", "auth", "metadata"],
+        "{report}"
+    );
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "AllergyIntolerance search by patient" && c["status"] == "pass")
+    );
+    assert!(report["will_show"].to_string().contains("allergies"));
 
     let unreachable = json!({"name": "Gone", "kind": "gp", "base_url": "http://127.0.0.1:9", "fhir_version": "auto", "timeout_s": 1, "page_size": 50, "token_env": ""});
     let report = call(&w, "test_endpoint", json!({"endpoint": unreachable})).unwrap();
     assert_eq!(report["ok"], false);
     assert_eq!(report["error"]["code"], "EndpointUnreachable");
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert_eq!(report["checks"][1]["status"], "skip");
 
     // The demo's sources are built in: saving is refused, and nothing changes.
     eps.as_array_mut().unwrap().pop();

@@ -1,40 +1,12 @@
 //! The endpoints screen: list, save (in place, losing nothing) and test.
 
-use serde::Serialize;
-
 use super::{App, Mode};
 use crate::config::edit::save_endpoints;
 use crate::config::settings::assign_ids;
-use crate::config::{Endpoint, EndpointSettings};
+use crate::config::{AuthConfig, Endpoint, EndpointSettings};
 use crate::error::{ErrorCode, UiError};
-use crate::fhir::FhirClient;
 
-/// What "test connection" found.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ConnectionReport {
-    pub ok: bool,
-    pub error: Option<UiError>,
-    pub fhir_version: Option<String>,
-    pub software: Option<String>,
-    /// The searched resource types and whether the server offers each.
-    pub supports: Vec<(String, bool)>,
-    /// Something the test could not do, in plain words (e.g. a token not used).
-    pub note: Option<String>,
-}
-
-impl ConnectionReport {
-    fn failed(error: UiError) -> ConnectionReport {
-        ConnectionReport {
-            ok: false,
-            error: Some(error),
-            fhir_version: None,
-            software: None,
-            supports: vec![],
-            note: None,
-        }
-    }
-}
+pub use crate::doctor::ConnectionReport;
 
 impl App {
     pub fn endpoints(&self) -> Vec<EndpointSettings> {
@@ -89,58 +61,94 @@ impl App {
         Ok(())
     }
 
-    /// Reads the endpoint's CapabilityStatement and says what works. A token is
-    /// used only for the address it was saved with: settings typed on the screen
-    /// can never send a saved endpoint's token to another server.
+    /// Runs the doctor's checks on settings from the endpoints screen. What the
+    /// screen does not edit (interface, auth, TLS) comes from the saved endpoint
+    /// with the same id; credentials are used only for the address they were
+    /// saved with, so settings typed on the screen never send a saved
+    /// endpoint's secrets to another server.
     pub async fn test_endpoint(&self, settings: &EndpointSettings) -> ConnectionReport {
         let mut ep = match settings.to_endpoint() {
             Ok(ep) => ep,
             Err(e) => return ConnectionReport::failed(e),
         };
+        let saved = self.endpoints_now().into_iter().find(|s| {
+            s.id() == ep.id()
+                && s.base_url.origin() == ep.base_url.origin()
+                && s.base_url.scheme() == ep.base_url.scheme()
+        });
         let mut note = None;
-        if let crate::config::AuthConfig::Bearer { token_env } = &ep.auth {
-            let saved = self.endpoints_now().into_iter().any(|s| {
-                s.auth == ep.auth
-                    && s.base_url.origin() == ep.base_url.origin()
-                    && s.base_url.scheme() == ep.base_url.scheme()
-            });
-            if !saved {
-                note = Some(format!(
-                    "the token in {token_env} was not used: save the endpoint with this address first"
-                ));
-                ep.auth = crate::config::AuthConfig::None;
+        if let Some(s) = &saved {
+            // The screen edits only a bearer variable; other auth kinds, TLS and
+            // the interface are the configuration file's.
+            if !matches!(s.auth, AuthConfig::None | AuthConfig::Bearer { .. }) {
+                ep.auth = s.auth.clone();
             }
+            ep.interface = s.interface;
+            ep.gp_connect = s.gp_connect.clone();
+            ep.tls = s.tls.clone();
+            ep.headers = s.headers.clone();
         }
-        let client = match FhirClient::interactive(&ep) {
-            Ok(c) => c,
-            Err(e) => return ConnectionReport::failed(e.into()),
-        };
-        let caps = match client.capabilities().await {
-            Ok(c) => c,
-            Err(e) => return ConnectionReport::failed(e.into()),
-        };
-        let version = caps.version();
-        let mut supports: Vec<(String, bool)> = vec![("Patient".into(), caps.supports("Patient"))];
-        supports.extend(
-            crate::sync::SEARCHED_TYPES
-                .iter()
-                .map(|t| (t.to_string(), caps.supports(t))),
-        );
-        ConnectionReport {
-            ok: version.is_some(),
-            error: version.is_none().then(|| {
-                UiError::new(
-                    ErrorCode::UnsupportedFhirVersion,
-                    format!(
-                        "the server reports FHIR {}",
-                        caps.fhir_version_text.as_deref().unwrap_or("(not stated)")
-                    ),
-                )
-            }),
-            fhir_version: caps.fhir_version_text.clone(),
-            software: caps.software.clone(),
-            supports,
-            note,
+        if let AuthConfig::Bearer { token_env, .. } = &ep.auth
+            && saved.as_ref().is_none_or(|s| s.auth != ep.auth)
+        {
+            note = Some(format!(
+                "the token in {token_env} was not used: save the endpoint with this address first"
+            ));
+            ep.auth = AuthConfig::None;
         }
+        let mut report = crate::doctor::examine(&ep).await;
+        report.note = note;
+        report
+    }
+
+    /// Keeps a secret an endpoint names (`token_keyring`, `key_keyring`) in the
+    /// OS keyring. Names of the cache's own keys are refused.
+    pub fn keep_secret(name: &str, secret: &str) -> Result<(), UiError> {
+        let name = name.trim();
+        if name.is_empty()
+            || name.len() > 200
+            || name.chars().any(char::is_control)
+            || name.starts_with(crate::cache_key::KEYRING_PREFIX)
+        {
+            return Err(UiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "a keyring entry name is 1 to 200 printable characters, not starting with \"{}\"",
+                    crate::cache_key::KEYRING_PREFIX
+                ),
+            ));
+        }
+        if secret.is_empty() {
+            return Err(UiError::new(
+                ErrorCode::InvalidInput,
+                "nothing was read from standard input",
+            ));
+        }
+        crate::keystore::set(name, secret)
+            .map_err(|e| UiError::new(ErrorCode::CacheKeyMissing, e.to_string()))
+    }
+
+    /// The doctor: every configured endpoint (or the one named, by name or id), checked.
+    pub async fn doctor(&self, only: Option<&str>) -> Result<Vec<ConnectionReport>, UiError> {
+        let endpoints: Vec<Endpoint> = self
+            .endpoints_for_network()
+            .await?
+            .into_iter()
+            .filter(|e| only.is_none_or(|n| e.name() == n || e.id() == n))
+            .collect();
+        if endpoints.is_empty() {
+            return Err(UiError::new(
+                ErrorCode::InvalidInput,
+                match only {
+                    Some(n) => format!("no endpoint is called \"{n}\""),
+                    None => "no endpoint is configured".into(),
+                },
+            ));
+        }
+        let mut out = Vec::with_capacity(endpoints.len());
+        for ep in &endpoints {
+            out.push(crate::doctor::examine(ep).await);
+        }
+        Ok(out)
     }
 }

@@ -90,6 +90,7 @@ impl App {
     pub fn open(opts: &AppOptions) -> Result<App, UiError> {
         if opts.demo {
             let dir = config::data_dir(opts.data_dir.as_deref(), None)?;
+            crate::fhir::request_log::set_dir(dir.join(DEMO_DIR));
             return Ok(App {
                 data_dir: dir.join(DEMO_DIR),
                 mode: Mode::Demo(demo::DemoState::new(opts.demo_offline)),
@@ -111,6 +112,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let data_dir = config::data_dir(opts.data_dir.as_deref(), config.as_ref())?;
+        crate::fhir::request_log::set_dir(data_dir.clone());
         let freshness = config.as_ref().map_or_else(
             || chrono::Duration::hours(config::DEFAULT_FRESHNESS_HOURS as i64),
             Config::freshness,

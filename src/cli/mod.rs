@@ -219,9 +219,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Keep a secret an endpoint names (token_keyring, key_keyring) in the OS keyring.
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+    /// Check each endpoint in order (address, TLS, auth, /metadata, the interactions
+    /// Crossview relies on) and say what it will and will not be able to show.
+    /// Exit 0 when every endpoint is healthy, 3 when any is not.
+    Doctor {
+        /// Only this endpoint (name or id).
+        #[arg(long)]
+        endpoint: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The built-in demo trusts.
     #[command(subcommand)]
     Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyringCommand {
+    /// Store the secret read from standard input (a token, or a PEM private key)
+    /// under NAME (service "crossview"); it is never printed.
+    Set { name: String },
 }
 
 #[derive(Subcommand)]
@@ -411,6 +431,35 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 patient.nhs
             );
             Ok(0)
+        }
+        Command::Keyring(KeyringCommand::Set { name }) => {
+            use std::io::Read as _;
+            let mut secret = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_to_string(&mut secret).map_err(|e| {
+                UiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("cannot read standard input: {e}"),
+                )
+            })?;
+            App::keep_secret(name, secret.trim_end_matches(['\r', '\n']))?;
+            say!(
+                "Stored in the OS keyring as \"{}\" (service \"crossview\").",
+                crossview::display::terminal_safe(name)
+            );
+            Ok(0)
+        }
+        Command::Doctor { endpoint, json } => {
+            let reports = open(&cli)?.doctor(endpoint.as_deref()).await?;
+            if *json {
+                print_json(&reports)?;
+            } else {
+                output::print_doctor(&reports);
+            }
+            Ok(if reports.iter().all(|r| r.ok) {
+                0
+            } else {
+                EXIT_PARTIAL
+            })
         }
         Command::Audit { command, nhs, json } => {
             audit(&open(&cli)?, command.as_ref(), nhs.as_ref(), *json)

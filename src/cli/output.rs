@@ -382,6 +382,9 @@ pub fn print_summary(s: &Summary, banner: &Banner, nhs: &NhsNumber) {
             safe(&gap.reason)
         );
     }
+    for note in &s.allergies.list_notes {
+        say!("  {}: {}", safe(&note.source), safe(&note.reason));
+    }
     say!("\nCURRENT MEDICINES");
     if s.medications.groups.is_empty() {
         say!("  None current at any source read.");
@@ -395,6 +398,9 @@ pub fn print_summary(s: &Summary, banner: &Banner, nhs: &NhsNumber) {
             safe(&gap.source),
             safe(&gap.reason)
         );
+    }
+    for note in &s.medications.list_notes {
+        say!("  {}: {}", safe(&note.source), safe(&note.reason));
     }
     if !s.medications.do_not_give.is_empty() {
         say!("\nDO NOT GIVE");
@@ -534,5 +540,39 @@ pub fn print_audit(entries: &[crossview::app::AuditEntry]) {
                 .map(|d| format!("  ({})", safe(d)))
                 .unwrap_or_default()
         );
+    }
+}
+
+/// The doctor's findings, endpoint by endpoint.
+pub fn print_doctor(reports: &[crossview::app::ConnectionReport]) {
+    use crossview::doctor::CheckStatus;
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            say!();
+        }
+        say!(
+            "{} ({})  {}",
+            safe(&r.endpoint),
+            safe(&r.base_url),
+            if r.ok { "HEALTHY" } else { "NOT HEALTHY" }
+        );
+        for c in &r.checks {
+            let mark = match c.status {
+                CheckStatus::Pass => "ok  ",
+                CheckStatus::Warn => "WARN",
+                CheckStatus::Fail => "FAIL",
+                CheckStatus::Skip => "--  ",
+            };
+            say!("  {mark} {}: {}", safe(&c.name), safe(&c.detail));
+        }
+        if !r.will_show.is_empty() {
+            say!("  Will show: {}", safe(&r.will_show.join("; ")));
+        }
+        if !r.will_not_show.is_empty() {
+            say!("  Will NOT show: {}", safe(&r.will_not_show.join("; ")));
+        }
+        if let Some(n) = &r.note {
+            say!("  Note: {}", safe(n));
+        }
     }
 }

@@ -213,6 +213,7 @@ mod tests {
             page_size: 200,
             token_env: String::new(),
             allow_insecure_http: false,
+            connection: String::new(),
         }
     }
 

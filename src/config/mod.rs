@@ -5,8 +5,10 @@
 //! [`edit`] so that saving from the app keeps every field and comment.
 
 pub mod edit;
+pub mod remote;
 pub mod settings;
 
+pub use remote::{AuthConfig, GpConnectConfig, Interface, JwtAlg, TlsConfig};
 pub use settings::EndpointSettings;
 
 use serde::{Deserialize, Serialize};
@@ -76,15 +78,6 @@ pub enum FhirVersionSetting {
     Auto,
     R4,
     STU3,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum AuthConfig {
-    #[default]
-    None,
-    /// A bearer token read from an environment variable at sync time.
-    Bearer { token_env: String },
 }
 
 /// Upper bounds for the numbers in an endpoint's configuration.
@@ -164,6 +157,15 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub auth: AuthConfig,
+    /// Plain FHIR searches (default) or GP Connect Access Record: Structured.
+    #[serde(default)]
+    pub interface: Interface,
+    /// Required when `interface = "gp-connect"`.
+    #[serde(default)]
+    pub gp_connect: Option<GpConnectConfig>,
+    /// Extra CA bundle and a client certificate for mutual TLS.
+    #[serde(default)]
+    pub tls: TlsConfig,
     /// Most decompressed bytes (MiB) accepted in one answer (a gzip bomb or one
     /// huge page fails the endpoint, not the machine).
     #[serde(default = "default_max_response_mib")]
@@ -299,6 +301,35 @@ impl Endpoint {
         })
     }
 
+    /// What is wrong with the interface, auth or TLS settings, if anything.
+    pub fn connection_problem(&self) -> Option<String> {
+        if let Some(p) = self.auth.problem().or_else(|| self.tls.problem()) {
+            return Some(p);
+        }
+        match (self.interface, &self.gp_connect) {
+            (Interface::GpConnect, None) => Some(
+                "interface = \"gp-connect\" needs an [endpoint.gp_connect] table (from_asid, to_asid, consumer_ods, practitioner_id, practitioner_name)".into(),
+            ),
+            (Interface::GpConnect, Some(_)) if self.auth.sends_credentials() => Some(
+                "GP Connect sends its consumer JWT in the Authorization header, so [endpoint.auth] must be none; the provider authenticates Crossview by mutual TLS ([endpoint.tls])".into(),
+            ),
+            (Interface::GpConnect, Some(g)) => [
+                ("from_asid", &g.from_asid),
+                ("to_asid", &g.to_asid),
+                ("consumer_ods", &g.consumer_ods),
+                ("practitioner_id", &g.practitioner_id),
+                ("practitioner_name", &g.practitioner_name),
+            ]
+            .iter()
+            .find(|(_, v)| v.trim().is_empty() || v.chars().any(char::is_control))
+            .map(|(f, _)| format!("gp_connect.{f} must be set (printable text)")),
+            (Interface::Rest, Some(_)) => Some(
+                "[endpoint.gp_connect] is set but interface is not \"gp-connect\"".into(),
+            ),
+            (Interface::Rest, None) => None,
+        }
+    }
+
     /// A number outside what Crossview accepts (a typo must not become a week-long
     /// timeout or an overflow), as a message naming the field.
     pub fn out_of_bounds(&self) -> Option<String> {
@@ -348,6 +379,9 @@ impl Endpoint {
             concurrency: default_concurrency(),
             headers: BTreeMap::new(),
             auth: AuthConfig::None,
+            interface: Interface::Rest,
+            gp_connect: None,
+            tls: TlsConfig::default(),
             max_response_mib: default_max_response_mib(),
             allow_insecure_http: false,
             fixed_origin: None,
@@ -524,6 +558,9 @@ impl Config {
             if let Some(problem) = ep.insecure_address() {
                 return Err(invalid(at, format!("endpoint \"{name}\": {problem}")));
             }
+            if let Some(problem) = ep.connection_problem() {
+                return Err(invalid(at, format!("endpoint \"{name}\": {problem}")));
+            }
             if let Some(h) = ep.headers.keys().find(|h| is_secret_header(h)) {
                 return Err(invalid(
                     at,
@@ -621,7 +658,8 @@ auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
         assert_eq!(
             g.auth,
             AuthConfig::Bearer {
-                token_env: "MEADOW_TOKEN".into()
+                token_env: "MEADOW_TOKEN".into(),
+                token_keyring: None,
             }
         );
     }
@@ -729,5 +767,73 @@ auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
         let e = Config::load(Path::new("/nonexistent/crossview.toml")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::ConfigNotFound);
         assert!(e.to_string().contains("/nonexistent/crossview.toml"));
+    }
+
+    fn parse_one(extra: &str) -> Result<Config, ConfigError> {
+        Config::parse(
+            &format!(
+                "[[endpoint]]\nname = \"GP\"\nkind = \"gp\"\nbase_url = \"https://gp.example/fhir\"\n{extra}"
+            ),
+            Path::new("t.toml"),
+        )
+    }
+
+    #[test]
+    fn a_gp_connect_endpoint_with_mutual_tls_reads_back() {
+        let c = parse_one(
+            "interface = \"gp-connect\"\n[endpoint.gp_connect]\nfrom_asid = \"200000000359\"\nto_asid = \"918999198738\"\nconsumer_ods = \"A11111\"\npractitioner_id = \"G13579135\"\npractitioner_name = \"Dr Example\"\n[endpoint.tls]\nca_bundle = \"/etc/crossview/spine-ca.pem\"\nclient_cert = \"/etc/crossview/client.pem\"\nclient_key = \"/etc/crossview/client.key\"\n",
+        )
+        .unwrap();
+        let ep = &c.endpoints[0];
+        assert_eq!(ep.interface, Interface::GpConnect);
+        assert_eq!(ep.gp_connect.as_ref().unwrap().to_asid, "918999198738");
+        assert!(ep.tls.client_cert.is_some());
+    }
+
+    #[test]
+    fn incomplete_connection_settings_are_refused_naming_the_field() {
+        for (extra, words) in [
+            ("interface = \"gp-connect\"\n", "[endpoint.gp_connect]"),
+            (
+                "interface = \"gp-connect\"\n[endpoint.gp_connect]\nfrom_asid = \"1\"\nto_asid = \"\"\nconsumer_ods = \"A\"\npractitioner_id = \"G\"\npractitioner_name = \"D\"\n",
+                "to_asid",
+            ),
+            (
+                "interface = \"gp-connect\"\nauth = { type = \"bearer\", token_env = \"T\" }\n[endpoint.gp_connect]\nfrom_asid = \"1\"\nto_asid = \"2\"\nconsumer_ods = \"A\"\npractitioner_id = \"G\"\npractitioner_name = \"D\"\n",
+                "must be none",
+            ),
+            (
+                "[endpoint.auth]\ntype = \"client-credentials\"\nclient_id = \"c\"\n",
+                "key_file or key_keyring",
+            ),
+            (
+                "[endpoint.auth]\ntype = \"client-credentials\"\nclient_id = \"c\"\nkey_file = \"k\"\ntoken_url = \"http://idp.example/token\"\n",
+                "token_url must be https",
+            ),
+            (
+                "[endpoint.auth]\ntype = \"bearer\"\n",
+                "token_env or token_keyring",
+            ),
+            ("[endpoint.tls]\nclient_cert = \"c.pem\"\n", "go together"),
+            (
+                "[endpoint.auth]\ntype = \"client-credentials\"\nclient_id = \"c\"\nkey_file = \"k\"\nclient_secret = \"x\"\n",
+                "unknown field",
+            ),
+        ] {
+            let e = parse_one(extra).unwrap_err().to_string();
+            assert!(e.contains(words), "{extra}: {e}");
+        }
+        // Client credentials with a key file and a discovered token endpoint is complete.
+        let c = parse_one(
+            "[endpoint.auth]\ntype = \"client_credentials\"\nclient_id = \"c\"\nalg = \"ES384\"\nkid = \"k1\"\nkey_file = \"/k.pem\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            c.endpoints[0].auth,
+            AuthConfig::ClientCredentials {
+                alg: JwtAlg::ES384,
+                ..
+            }
+        ));
     }
 }

@@ -24,6 +24,26 @@ pub struct EndpointSettings {
     /// as a danger; only the configuration file can set it).
     #[serde(default)]
     pub allow_insecure_http: bool,
+    /// Read only: interface, auth and TLS as the configuration file sets them
+    /// (edited in the file, not on this screen).
+    #[serde(default)]
+    pub connection: String,
+}
+
+/// "GP Connect · client credentials … · mutual TLS": what the file sets beyond the screen's fields.
+fn connection_summary(ep: &Endpoint) -> String {
+    let mut parts = vec![match ep.interface {
+        super::Interface::Rest => "FHIR REST".to_string(),
+        super::Interface::GpConnect => "GP Connect structured record".to_string(),
+    }];
+    parts.push(format!("auth: {}", ep.auth.describe()));
+    if ep.tls.ca_bundle.is_some() {
+        parts.push("extra CA bundle".into());
+    }
+    if ep.tls.client_cert.is_some() {
+        parts.push("mutual TLS".into());
+    }
+    parts.join(" · ")
 }
 
 fn invalid(message: impl Into<String>) -> UiError {
@@ -43,6 +63,7 @@ impl EndpointSettings {
             page_size: super::default_page_size(),
             token_env: String::new(),
             allow_insecure_http: false,
+            connection: String::new(),
         }
     }
 
@@ -56,9 +77,10 @@ impl EndpointSettings {
             timeout_s: u32::try_from(ep.timeout_s).unwrap_or(u32::MAX),
             page_size: ep.page_size,
             token_env: match &ep.auth {
-                AuthConfig::Bearer { token_env } => token_env.clone(),
-                AuthConfig::None => String::new(),
+                AuthConfig::Bearer { token_env, .. } => token_env.clone(),
+                _ => String::new(),
             },
+            connection: connection_summary(ep),
             allow_insecure_http: ep.allow_insecure_http,
         }
     }
@@ -98,6 +120,7 @@ impl EndpointSettings {
         if !self.token_env.trim().is_empty() {
             ep.auth = AuthConfig::Bearer {
                 token_env: self.token_env.trim().to_string(),
+                token_keyring: None,
             };
         }
         Ok(ep)

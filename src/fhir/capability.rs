@@ -12,16 +12,31 @@ pub struct Capabilities {
     pub software: Option<String>,
     /// Resource type -> supported `_include` values. Empty when the statement lists no types.
     pub resources: BTreeMap<String, Vec<String>>,
+    /// Resource type -> declared search parameter names.
+    pub search_params: BTreeMap<String, Vec<String>>,
+    /// Declared operations, by name without `$` (system and type level).
+    pub operations: Vec<String>,
+}
+
+fn names(v: Option<&Value>) -> impl Iterator<Item = String> + '_ {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.get("name").and_then(Value::as_str))
+        .map(|n| n.trim_start_matches('$').to_string())
 }
 
 impl Capabilities {
     pub fn from_json(v: &Value) -> Capabilities {
         let mut resources = BTreeMap::new();
+        let mut search_params = BTreeMap::new();
+        let mut operations: Vec<String> = Vec::new();
         if let Some(rest) = v.get("rest").and_then(Value::as_array) {
             for r in rest
                 .iter()
                 .filter(|r| r.get("mode").and_then(Value::as_str) != Some("client"))
             {
+                operations.extend(names(r.get("operation")));
                 for res in r
                     .get("resource")
                     .and_then(Value::as_array)
@@ -40,6 +55,9 @@ impl Capabilities {
                             })
                             .unwrap_or_default();
                         resources.insert(t.to_string(), includes);
+                        search_params
+                            .insert(t.to_string(), names(res.get("searchParam")).collect());
+                        operations.extend(names(res.get("operation")));
                     }
                 }
             }
@@ -59,6 +77,8 @@ impl Capabilities {
                     },
                 ),
             resources,
+            search_params,
+            operations,
         }
     }
 
@@ -66,6 +86,13 @@ impl Capabilities {
         self.fhir_version_text
             .as_deref()
             .and_then(FhirVersion::from_semver)
+    }
+
+    /// True when the statement declares the search parameter for the type.
+    pub fn declares_search(&self, resource_type: &str, param: &str) -> bool {
+        self.search_params
+            .get(resource_type)
+            .is_some_and(|p| p.iter().any(|n| n == param))
     }
 
     /// False only when the statement lists its types and this one is not among them.

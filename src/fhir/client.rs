@@ -14,9 +14,11 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::FhirError;
+use super::auth::{Credentials, transport_detail};
 use super::bundle::{Page, parse_page};
 use super::capability::Capabilities;
-use crate::config::{AuthConfig, Endpoint};
+use super::request_log;
+use crate::config::Endpoint;
 
 const ACCEPT_FHIR: &str =
     "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8";
@@ -51,6 +53,21 @@ pub struct FhirClient {
     request_timeout: Duration,
     max_pages: u32,
     budget: Arc<Budget>,
+    credentials: Credentials,
+    /// The endpoint's id, for the request log.
+    endpoint: String,
+    /// Whether a client certificate is configured (to word a refused handshake).
+    client_cert: bool,
+}
+
+/// Headers made anew for each attempt (GP Connect's trace id and JWT are per request).
+pub type HeaderFn = Arc<dyn Fn() -> Result<HeaderMap, FhirError> + Send + Sync>;
+
+/// A request with headers only it carries (GP Connect's), and a body for a POST.
+pub struct Call {
+    /// `Some`: POSTed as FHIR JSON; `None`: a GET.
+    pub body: Option<String>,
+    pub headers: HeaderFn,
 }
 
 /// Drops the query (it names the patient) so URLs can go into messages and logs.
@@ -141,10 +158,23 @@ fn outcome_diagnostics(body: &str) -> Option<String> {
     let mut texts: Vec<String> = issues
         .iter()
         .filter_map(|i| {
-            i.get("diagnostics")
+            let text = i
+                .get("diagnostics")
                 .and_then(Value::as_str)
                 .or_else(|| i.pointer("/details/text").and_then(Value::as_str))
-                .map(|s| s.chars().take(300).collect())
+                .or_else(|| {
+                    i.pointer("/details/coding/0/display")
+                        .and_then(Value::as_str)
+                });
+            // Spine and GP Connect name the error by code (PATIENT_NOT_FOUND, INVALID_RESOURCE…).
+            let code = i.pointer("/details/coding/0/code").and_then(Value::as_str);
+            let line = match (code, text) {
+                (Some(c), Some(t)) if !t.contains(c) => format!("{c}: {t}"),
+                (_, Some(t)) => t.to_string(),
+                (Some(c), None) => c.to_string(),
+                (None, None) => return None,
+            };
+            Some(line.chars().take(300).collect())
         })
         .take(MAX_OUTCOME_ISSUES)
         .collect();
@@ -187,28 +217,13 @@ impl FhirClient {
                 .map_err(|e| FhirError::Setup(format!("header \"{k}\": {e}")))?;
             headers.insert(name, value);
         }
-        match &ep.auth {
-            AuthConfig::None => {}
-            AuthConfig::Bearer { .. } if ep.base_url.scheme() == "http" && !ep.is_loopback() => {
-                return Err(FhirError::MissingSecret(
-                    "credentials are never sent over plain http:// to another machine; use https://".into(),
-                ));
-            }
-            AuthConfig::Bearer { token_env } => {
-                let token = std::env::var(token_env).map_err(|_| {
-                    FhirError::MissingSecret(format!("environment variable {token_env} is not set"))
-                })?;
-                let mut v =
-                    HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| {
-                        FhirError::MissingSecret(format!(
-                            "{token_env} holds characters not allowed in a header"
-                        ))
-                    })?;
-                v.set_sensitive(true);
-                headers.insert(AUTHORIZATION, v);
-            }
+        if ep.auth.sends_credentials() && ep.base_url.scheme() == "http" && !ep.is_loopback() {
+            return Err(FhirError::MissingSecret(
+                "credentials are never sent over plain http:// to another machine; use https://"
+                    .into(),
+            ));
         }
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("crossview/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
             .timeout(ep.request_timeout())
@@ -222,9 +237,11 @@ impl FhirClient {
                 } else {
                     attempt.follow()
                 }
-            }))
+            }));
+        let http = super::tls::configure(builder, &ep.tls)?
             .build()
             .map_err(|e| FhirError::Setup(e.to_string()))?;
+        let credentials = Credentials::load(&ep.auth, &ep.base_url, http.clone())?;
         let base = ep.base_url.as_str().trim_end_matches('/').to_string();
         Ok(FhirClient {
             http,
@@ -241,7 +258,34 @@ impl FhirClient {
                     .unwrap_or_else(|| Instant::now() + INTERACTIVE_DEADLINE),
                 deadline_secs: deadline.as_secs(),
             }),
+            credentials,
+            endpoint: ep.id(),
+            client_cert: ep.tls.client_cert.is_some(),
         })
+    }
+
+    /// Tokens fetched from the token endpoint so far (client-credentials auth).
+    pub async fn tokens_fetched(&self) -> u32 {
+        self.credentials.tokens_fetched().await
+    }
+
+    /// Fetches the access token now (the doctor's auth step); `None` when the
+    /// endpoint's auth is not a token exchange.
+    pub async fn check_auth(&self) -> Result<bool, FhirError> {
+        if !self.credentials.refreshable() {
+            return Ok(false);
+        }
+        self.credentials.header(false).await.map(|_| true)
+    }
+
+    /// Sends a request with its own headers (a GP Connect operation) and returns the answer.
+    pub async fn call(&self, url: &Url, call: Call) -> Result<String, FhirError> {
+        self.send(url, Some(&call)).await
+    }
+
+    /// GETs a URL under this endpoint and returns the answer.
+    pub async fn get(&self, url: &Url) -> Result<String, FhirError> {
+        self.send(url, None).await
     }
 
     pub fn base(&self) -> &str {
@@ -264,8 +308,13 @@ impl FhirClient {
 
     /// Reads `/metadata`.
     pub async fn capabilities(&self) -> Result<Capabilities, FhirError> {
+        self.capabilities_with(None).await
+    }
+
+    /// Reads `/metadata`, with a call's own headers when the server needs them (GP Connect).
+    pub async fn capabilities_with(&self, call: Option<Call>) -> Result<Capabilities, FhirError> {
         let url = self.url("metadata", &[])?;
-        let body = self.get_text(&url).await?;
+        let body = self.send(&url, call.as_ref()).await?;
         let v: Value = serde_json::from_str(&body).map_err(|e| FhirError::Malformed {
             url: display_url(&url),
             path: ".".into(),
@@ -330,28 +379,102 @@ impl FhirClient {
         Ok(())
     }
 
-    /// GET with retries for 429/503, the byte budget and the sync deadline.
     async fn get_text(&self, url: &Url) -> Result<String, FhirError> {
+        self.send(url, None).await
+    }
+
+    /// GET (or POST) with retries for 429/503, one token refresh on 401, the
+    /// byte budget and the sync deadline.
+    async fn send(&self, url: &Url, call: Option<&Call>) -> Result<String, FhirError> {
         let address = display_url(url);
         let mut attempt = 0;
+        let mut refreshed = false;
+        let mut refresh = false;
         loop {
             attempt += 1;
             self.check_deadline()?;
             // A new id per attempt: each is a request of its own in the server's logs.
             let id = request_id();
             let shown = format!("{address} [X-Request-ID {id}]");
-            let request = self.http.get(url.clone()).header(REQUEST_ID_HEADER, &id);
+            let own = match call {
+                Some(c) => (c.headers)()?,
+                None => HeaderMap::new(),
+            };
+            let carries_auth = own.contains_key(AUTHORIZATION);
+            let mut request = match call.and_then(|c| c.body.as_ref()) {
+                None => self.http.get(url.clone()),
+                Some(body) => self
+                    .http
+                    .post(url.clone())
+                    .header(CONTENT_TYPE, "application/fhir+json")
+                    .body(body.clone()),
+            }
+            .headers(own)
+            .header(REQUEST_ID_HEADER, &id);
+            if !carries_auth && let Some(auth) = self.credentials.header(refresh).await? {
+                request = request.header(AUTHORIZATION, auth);
+            }
+            refresh = false;
+            let started = std::time::Instant::now();
+            let method = if call.is_some_and(|c| c.body.is_some()) {
+                "POST"
+            } else {
+                "GET"
+            };
+            let log = |status: Option<u16>, outcome: &str| {
+                request_log::record(&request_log::Line {
+                    time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    endpoint: &self.endpoint,
+                    method,
+                    url: &address,
+                    request_id: &id,
+                    status,
+                    outcome,
+                    ms: started.elapsed().as_millis() as u64,
+                });
+            };
             let sent = tokio::time::timeout_at(self.budget.deadline, request.send()).await;
             let resp = match sent {
                 Err(_) => {
+                    log(None, "deadline");
                     return Err(FhirError::Deadline {
                         seconds: self.budget.deadline_secs,
                     });
                 }
-                Ok(Err(e)) => return Err(self.transport_error(&shown, &e)),
+                Ok(Err(e)) => {
+                    let error = self.transport_error(&shown, &e);
+                    log(
+                        None,
+                        match error {
+                            FhirError::Timeout { .. } => "timeout",
+                            FhirError::Tls { .. } => "tls",
+                            _ => "unreachable",
+                        },
+                    );
+                    return Err(error);
+                }
                 Ok(Ok(r)) => r,
             };
             let status = resp.status();
+            // An expired or revoked token: fetch a new one, once.
+            if status == StatusCode::UNAUTHORIZED && self.credentials.refreshable() && !refreshed {
+                log(Some(status.as_u16()), "token-refresh");
+                refreshed = true;
+                refresh = true;
+                continue;
+            }
+            log(
+                Some(status.as_u16()),
+                if status.is_success() {
+                    "ok"
+                } else if status == StatusCode::TOO_MANY_REQUESTS
+                    || status == StatusCode::SERVICE_UNAVAILABLE
+                {
+                    "retry"
+                } else {
+                    "http-error"
+                },
+            );
             if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
             {
                 let (wait, text) = retry_after(resp.headers()).unwrap_or_else(|| {
@@ -432,17 +555,23 @@ impl FhirClient {
                 url: url.to_string(),
                 seconds: self.request_timeout.as_secs(),
             }
-        } else {
-            // Walk to the innermost cause: "connection refused" says more than "error sending request".
-            let mut detail = e.to_string();
-            let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-            while let Some(s) = src {
-                detail = s.to_string();
-                src = s.source();
+        } else if let Some(problem) = super::tls::explain(e) {
+            FhirError::Tls {
+                url: url.to_string(),
+                problem,
             }
+        } else if self.base_url.scheme() == "https"
+            && let Some(problem) = super::tls::closed_after_handshake(e, self.client_cert)
+        {
+            FhirError::Tls {
+                url: url.to_string(),
+                problem,
+            }
+        } else {
+            // The innermost cause: "connection refused" says more than "error sending request".
             FhirError::Unreachable {
                 url: url.to_string(),
-                detail,
+                detail: transport_detail(e),
             }
         }
     }

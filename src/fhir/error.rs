@@ -10,6 +10,8 @@ fn diag(d: &Option<String>) -> String {
 pub enum FhirError {
     #[error("cannot connect to {url}: {detail}")]
     Unreachable { url: String, detail: String },
+    #[error("secure connection to {url} failed: {problem}")]
+    Tls { url: String, problem: String },
     #[error("no answer from {url} within {seconds} s")]
     Timeout { url: String, seconds: u64 },
     #[error("the sync took longer than the {seconds} s allowed for this endpoint")]
@@ -79,6 +81,7 @@ impl HasCode for FhirError {
     fn code(&self) -> ErrorCode {
         match self {
             FhirError::Unreachable { .. } => ErrorCode::EndpointUnreachable,
+            FhirError::Tls { .. } => ErrorCode::TlsFailed,
             FhirError::Timeout { .. } | FhirError::Deadline { .. } => ErrorCode::EndpointTimeout,
             FhirError::Auth { .. } | FhirError::MissingSecret(_) => ErrorCode::AuthFailed,
             FhirError::Http { .. } => ErrorCode::ServerError,

@@ -1,10 +1,13 @@
 //! FHIR REST client: one per endpoint, bounded in pages, bytes and time.
 
+pub mod auth;
 pub mod bundle;
 pub mod capability;
 pub mod client;
 pub mod error;
 pub mod reference;
+pub mod request_log;
+pub mod tls;
 
 use serde::{Deserialize, Serialize};
 

@@ -117,6 +117,9 @@ pub struct AllergySummary {
     pub gaps: Vec<SourceGap>,
     /// Current "no known allergy" statements.
     pub negations: Vec<Negation>,
+    /// What sources' lists say about an empty allergy list ("no content
+    /// recorded"): said beside the statement, never read as "no known allergies".
+    pub list_notes: Vec<SourceGap>,
     /// Current allergies first, then the rest; every allergy record in exactly one group.
     pub groups: Vec<AllergyGroup>,
     /// The allergy line in words, e.g. "Penicillin (2 sources) · Latex" or
@@ -476,10 +479,21 @@ pub(super) fn summary(groups: Vec<AllergyGroup>, input: &Input) -> AllergySummar
             parts.join(" — ")
         }
     };
+    let list_notes = input.sources.list_notes("AllergyIntolerance");
+    let statement = if list_notes.is_empty() {
+        statement
+    } else {
+        let words: Vec<String> = list_notes
+            .iter()
+            .map(|n| format!("{}: {}", n.source, n.reason))
+            .collect();
+        format!("{statement} ({})", words.join("; "))
+    };
     AllergySummary {
         state,
         gaps,
         negations,
+        list_notes,
         groups,
         statement,
     }

@@ -184,6 +184,8 @@ pub struct MedicationSummary {
     pub recent_days: i64,
     /// Configured sources that could not vouch for medicines, and why.
     pub gaps: Vec<crate::sources::SourceGap>,
+    /// What sources' lists say about an empty medication list ("no content recorded").
+    pub list_notes: Vec<crate::sources::SourceGap>,
 }
 
 /// Name and codes of the medicine a record names (inline, contained, or a Medication resource of the same source).
@@ -541,6 +543,7 @@ pub(super) fn summary(
         past: Vec::new(),
         recent_days: input.recent_days,
         gaps: input.sources.gaps("MedicationStatement", "medicines"),
+        list_notes: input.sources.list_notes("MedicationStatement"),
     };
     for g in groups {
         match g.standing {

@@ -47,6 +47,7 @@ pub(crate) fn status(id: &str, kind: EndpointKind) -> SourceStatus {
         warnings: vec![],
         not_offered: vec![],
         consent: Vec::new(),
+        list_notes: Vec::new(),
         patients_found: 1,
         state: SourceState::Fresh,
         stale: false,

@@ -82,6 +82,8 @@ pub struct SourceStatus {
     pub patients_found: u64,
     /// Consent restrictions at this source: what was withheld, or could not be interpreted.
     pub consent: Vec<crate::consent::ConsentNote>,
+    /// What the source's lists say about their completeness (at the sync whose data is shown).
+    pub list_notes: Vec<crate::gpconnect::ListNote>,
     /// How the source stands, all things considered (set with the configuration and the clock).
     pub state: SourceState,
     /// True when what is shown is not the result of the latest attempt (it failed,
@@ -215,7 +217,7 @@ impl Store {
             "SELECT s.endpoint_id, s.source, s.source_kind, s.base_url, s.started_at, s.outcome, s.error_code,
                     s.error_message, s.fhir_version, s.warnings,
                     ok.finished_at, ok.counts, ok.origin, ok.not_offered, ok.fhir_version, ok.warnings,
-                    ok.patient_ids, ok.consent
+                    ok.patient_ids, ok.consent, ok.list_notes
              FROM sync_run s
              LEFT JOIN current_run c ON c.patient_key = s.patient_key AND c.endpoint_id = s.endpoint_id
              LEFT JOIN sync_run ok ON ok.run_id = c.run_id
@@ -269,6 +271,12 @@ impl Store {
                 patients_found: json_list(16)?.len() as u64,
                 consent: r
                     .get::<_, Option<String>>(17)?
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?
+                    .unwrap_or_default(),
+                list_notes: r
+                    .get::<_, Option<String>>(18)?
                     .as_deref()
                     .map(serde_json::from_str)
                     .transpose()?

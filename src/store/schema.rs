@@ -145,6 +145,12 @@ INSERT INTO patient_access (patient_key, last_opened)
     SELECT patient_key, max(started_at) FROM sync_run GROUP BY patient_key;
 "#;
 
+/// V4: what a source's lists say about their own completeness (GP Connect
+/// list warnings and empty reasons).
+const V4: &str = r#"
+ALTER TABLE sync_run ADD COLUMN list_notes TEXT NOT NULL DEFAULT '[]';
+"#;
+
 /// Ids for V1 rows: the slug of the name, as a V1 configuration (no ids) derives them.
 fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     let names: Vec<String> = {
@@ -174,11 +180,16 @@ fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
 }
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, v2_ids), M::up(V3)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up_with_hook(V2, v2_ids),
+        M::up(V3),
+        M::up(V4),
+    ])
 }
 
 /// Schema number this code writes.
-pub const SCHEMA_VERSION: usize = 3;
+pub const SCHEMA_VERSION: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -121,11 +121,21 @@ fn disappeared(
     }
     let mut lost = Vec::new();
     // Patients are checked above; Medications go with the orders that name them;
-    // a consent withdrawn is an ordinary change.
-    for (ty, before) in previous_counts
-        .iter()
-        .filter(|(t, _)| !matches!(t.as_str(), "Patient" | "Medication" | "Consent"))
-    {
+    // a consent withdrawn is an ordinary change; who recorded what (a GP record's
+    // practitioners and organisations) is context, not the record.
+    for (ty, before) in previous_counts.iter().filter(|(t, _)| {
+        !matches!(
+            t.as_str(),
+            "Patient"
+                | "Medication"
+                | "Consent"
+                | "Organization"
+                | "Practitioner"
+                | "PractitionerRole"
+                | "Location"
+                | "Device"
+        )
+    }) {
         let before = *before;
         // Entries a consent now withholds went for a reason the source gave.
         let withheld: u64 = now.consent.iter().filter_map(|n| n.withheld.get(ty)).sum();
@@ -210,6 +220,8 @@ pub struct RunSummary {
     pub not_offered: Vec<String>,
     /// What the source's consents meant for this sync (data withheld, or not interpreted).
     pub consent: Vec<crate::consent::ConsentNote>,
+    /// What the source's lists say about their own completeness (GP Connect).
+    pub list_notes: Vec<crate::gpconnect::ListNote>,
 }
 
 pub(super) fn insert_event(
@@ -416,7 +428,7 @@ impl Store {
         tx.execute(
             "UPDATE sync_run SET outcome = ?9, finished_at = ?2, fhir_version = ?3, server_software = ?4,
                  patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8,
-                 error_code = ?10, error_message = ?11, consent = ?12
+                 error_code = ?10, error_message = ?11, consent = ?12, list_notes = ?13
              WHERE run_id = ?1",
             params![
                 run,
@@ -431,6 +443,7 @@ impl Store {
                 (!lost.is_empty()).then_some(ErrorCode::DataDisappeared.as_str()),
                 (!lost.is_empty()).then(|| lost.join("; ")),
                 serde_json::to_string(&summary.consent)?,
+                serde_json::to_string(&summary.list_notes)?,
             ],
         )?;
         tx.commit()?;

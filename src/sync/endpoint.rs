@@ -12,7 +12,7 @@ use super::writer::Writer;
 use super::{
     EndpointOutcome, MAX_MEDICATION_READS, Progress, ProgressSink, SEARCHED_TYPES, now_rfc3339,
 };
-use crate::config::{Endpoint, FhirVersionSetting};
+use crate::config::{Endpoint, FhirVersionSetting, Interface};
 use crate::consent::{AccessKind, ConsentNote, ConsentRules};
 use crate::error::{ErrorCode, UiError};
 use crate::fhir::bundle::SearchMode;
@@ -27,7 +27,7 @@ use crate::store::{
     Committed, Provenance, RunId, RunOutcome, RunStart, RunSummary, StoredResource,
 };
 
-fn malformed(context: &str, e: &serde_json::Error) -> UiError {
+pub(super) fn malformed(context: &str, e: &serde_json::Error) -> UiError {
     UiError::new(ErrorCode::MalformedResponse, format!("{context}: {e}"))
 }
 
@@ -92,17 +92,17 @@ pub(super) async fn sync_endpoint(
 }
 
 /// One endpoint's sync in progress: what it has learnt so far.
-struct EndpointSync {
-    ep: Endpoint,
-    writer: Writer,
-    run: RunId,
-    nhs: NhsNumber,
+pub(super) struct EndpointSync {
+    pub(super) ep: Endpoint,
+    pub(super) writer: Writer,
+    pub(super) run: RunId,
+    pub(super) nhs: NhsNumber,
     purpose: &'static str,
-    progress: Arc<dyn ProgressSink>,
-    summary: RunSummary,
-    patients_found: usize,
+    pub(super) progress: Arc<dyn ProgressSink>,
+    pub(super) summary: RunSummary,
+    pub(super) patients_found: usize,
     bytes: u64,
-    rejected: u64,
+    pub(super) rejected: u64,
 }
 
 impl EndpointSync {
@@ -157,7 +157,10 @@ impl EndpointSync {
 
     async fn fetch(&mut self) -> Result<(), UiError> {
         let client = FhirClient::for_endpoint(&self.ep)?;
-        let result = self.fetch_with(&client).await;
+        let result = match self.ep.interface {
+            Interface::Rest => self.fetch_with(&client).await,
+            Interface::GpConnect => self.fetch_gp_connect(&client).await,
+        };
         self.bytes = client.bytes_received();
         result
     }
@@ -463,7 +466,7 @@ impl EndpointSync {
 }
 
 /// A sync that met another patient's data keeps none of it.
-fn verdict_on_mismatches(mismatches: &[String]) -> Result<(), UiError> {
+pub(super) fn verdict_on_mismatches(mismatches: &[String]) -> Result<(), UiError> {
     if mismatches.is_empty() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! never blocks or erases another's data; its own earlier cache stays shown.
 
 mod endpoint;
+mod gp_connect;
 mod writer;
 
 use serde::Serialize;

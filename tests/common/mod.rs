@@ -2,7 +2,9 @@
 //! files in temporary directories, and the real `crossview` binary.
 #![allow(dead_code)]
 
+pub mod gp_connect;
 pub mod sqlcipher_pages;
+pub mod tls;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -170,4 +172,36 @@ pub fn expected_keys(sources: &[DemoSource], nhs: &str) -> BTreeSet<(String, Str
 pub fn shared_dir() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     p.is_dir().then_some(p)
+}
+
+/// Runs `script` (sh) in a private D-Bus session with an unlocked GNOME Keyring
+/// and `home` as HOME, without `CROSSVIEW_DB_KEY` unless `envs` sets it. `None`
+/// (with a visible notice) where gnome-keyring or dbus-run-session is missing.
+pub fn in_keyring_session(script: &str, home: &Path, envs: &[(&str, &str)]) -> Option<Output> {
+    let have = |p: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {p}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("gnome-keyring-daemon") || !have("dbus-run-session") {
+        eprintln!(
+            "NOTICE: gnome-keyring or dbus-run-session missing (scripts/setup.sh installs them): keyring test skipped"
+        );
+        return None;
+    }
+    std::fs::create_dir_all(home).unwrap();
+    let script = format!(
+        "echo -n session-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 97\n{script}"
+    );
+    Some(
+        std::process::Command::new("dbus-run-session")
+            .args(["--", "sh", "-c", &script])
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env_remove("CROSSVIEW_DB_KEY")
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap(),
+    )
 }

@@ -102,6 +102,7 @@ function status(s, now, scenario) {
     counts: COUNTS[s.source],
     warnings: [],
     not_offered: s.source === NAS ? ["AllergyIntolerance", "MedicationRequest", "MedicationStatement"] : [],
+    list_notes: [],
     patients_found: 1,
   };
   if (scenario === "suspect" && s.source === NMH) {
@@ -212,8 +213,8 @@ function summaryFor(evs, sources, scenario) {
   if (evs.length === 0) {
     return {
       patient: { nhs_number: NHS, family: null, given: null, title: null, birth_date: null, gender: null, differences: [], identity_warnings: [], records: [] },
-      allergies: { state: "incomplete", gaps: gapsFor("AllergyIntolerance"), negations: [], groups: [], statement: "INCOMPLETE" },
-      medications: { groups: [], recently_stopped: [], do_not_give: [], past: [], recent_days: 90, gaps: gapsFor("MedicationStatement") },
+      allergies: { state: "incomplete", gaps: gapsFor("AllergyIntolerance"), negations: [], list_notes: [], groups: [], statement: "INCOMPLETE" },
+      medications: { groups: [], recently_stopped: [], do_not_give: [], past: [], recent_days: 90, gaps: gapsFor("MedicationStatement"), list_notes: [] },
       flags: [],
       sources,
       loading: false,
@@ -288,7 +289,7 @@ function summaryFor(evs, sources, scenario) {
       identity_warnings: [],
       records: [],
     },
-    allergies: { state, gaps: allergyGaps, negations: [], groups: allergyGroups, statement: "Penicillin (HIGH CRITICALITY: Anaphylaxis) (Meadow Lane Surgery) · Latex allergy [unconfirmed] (Meadow Lane Surgery)" },
+    allergies: { state, gaps: allergyGaps, negations: [], list_notes: [], groups: allergyGroups, statement: "Penicillin (HIGH CRITICALITY: Anaphylaxis) (Meadow Lane Surgery) · Latex allergy [unconfirmed] (Meadow Lane Surgery)" },
     medications: {
       groups: [
         medGroup("Amlodipine 5mg tablets", [medEntry(amloGp), medEntry(amloStop, { state: "stopped", reason: "Low blood pressure on admission", notes: ["Do not restart without a blood pressure review"] })], { flags: ["stopped-elsewhere"] }),
@@ -306,6 +307,7 @@ function summaryFor(evs, sources, scenario) {
       past: [medGroup("Simvastatin 40mg tablets", [medEntry(get("ms-2"), { state: "entered-in-error" })], { standing: "past" })],
       recent_days: 90,
       gaps: medGaps,
+      list_notes: [],
     },
     flags,
     sources,
@@ -336,7 +338,7 @@ function bannerFor(summary, loading) {
     nhs_number: NHS,
     discrepancies: p.differences.map((d) => `Date of birth differs: ${d.values.map((v) => `${v.display} at ${v.source}`).join("; ")}`),
     identity_warnings: p.identity_warnings,
-    allergies: { state: a.state, statement: a.statement, items, negations: a.negations, gaps: a.gaps },
+    allergies: { state: a.state, statement: a.statement, items, negations: a.negations, gaps: a.gaps, list_notes: a.list_notes },
     allergy_conflict: null,
     loading,
   };
@@ -361,6 +363,7 @@ export function patientView(scenario, now = Date.now()) {
       counts: {},
       warnings: [],
       not_offered: [],
+      list_notes: [],
       patients_found: 0,
       state: "never",
       stale: true,
@@ -505,9 +508,10 @@ export const endpoints = SOURCES.map((s) => ({
   page_size: 200,
   token_env: "",
   allow_insecure_http: false,
+  connection: "FHIR REST · auth: none",
 }));
 
-export const endpointDefaults = { id: null, name: "", kind: "hospital", base_url: "", fhir_version: "auto", timeout_s: 20, page_size: 200, token_env: "", allow_insecure_http: false };
+export const endpointDefaults = { id: null, name: "", kind: "hospital", base_url: "", fhir_version: "auto", timeout_s: 20, page_size: 200, token_env: "", allow_insecure_http: false, connection: "" };
 
 export const connectionOk = {
   ok: true,
@@ -519,6 +523,17 @@ export const connectionOk = {
     ["Encounter", true],
     ["Composition", true],
   ],
+  endpoint: "Riverside University Hospitals",
+  base_url: "https://fhir.riverside.example.nhs.uk/R4",
+  checks: [
+    { step: "address", name: "address", status: "pass", detail: "fhir.riverside.example.nhs.uk resolves to 10.1.2.3; port 443 accepts connections" },
+    { step: "tls", name: "TLS", status: "pass", detail: "TLS 1.2 or later, server certificate trusted and valid for the host" },
+    { step: "auth", name: "auth", status: "skip", detail: "no credentials configured" },
+    { step: "metadata", name: "CapabilityStatement (/metadata)", status: "pass", detail: "FHIR 4.0.1 (R4), HAPI FHIR Server 7.2.0" },
+    { step: "interaction", name: "AllergyIntolerance search by patient", status: "pass", detail: "declared; tried: works" },
+  ],
+  will_show: ["allergies (AllergyIntolerance)", "admissions and visits (Encounter)"],
+  will_not_show: [],
   note: null,
 };
 

@@ -1,7 +1,7 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p crossview-desktop --test bindings
 
-export type ErrorCode = "InvalidNhsNumber" | "InvalidInput" | "ConfigInvalid" | "ConfigNotFound" | "EndpointUnreachable" | "EndpointTimeout" | "AuthFailed" | "ServerError" | "NotFhirResponse" | "MalformedResponse" | "NonConformantResource" | "PatientMismatch" | "PagingLoop" | "LimitExceeded" | "RateLimited" | "UnsupportedFhirVersion" | "DataDisappeared" | "NotInCache" | "CacheLocked" | "CacheTooNew" | "CacheError" | "CacheKeyMissing" | "CacheKeyWrong" | "CacheDirUnsafe" | "AccessBasisRequired" | "RestrictedEntry" | "AuditUnavailable" | "Internal";
+export type ErrorCode = "InvalidNhsNumber" | "InvalidInput" | "ConfigInvalid" | "ConfigNotFound" | "EndpointUnreachable" | "EndpointTimeout" | "AuthFailed" | "TlsFailed" | "ServerError" | "NotFhirResponse" | "MalformedResponse" | "NonConformantResource" | "PatientMismatch" | "PagingLoop" | "LimitExceeded" | "RateLimited" | "UnsupportedFhirVersion" | "DataDisappeared" | "NotInCache" | "CacheLocked" | "CacheTooNew" | "CacheError" | "CacheKeyMissing" | "CacheKeyWrong" | "CacheDirUnsafe" | "AccessBasisRequired" | "RestrictedEntry" | "AuditUnavailable" | "Internal";
 export type UiError = { code: ErrorCode, message: string, };
 export type EventKind = "allergy" | "medication" | "encounter" | "discharge" | "document" | "condition";
 export type EndpointKind = "hospital" | "gp" | "social-care" | "other";
@@ -75,6 +75,24 @@ text: string,
  * Resources withheld under it, by type (none of them was kept).
  */
 withheld: { [key in string]: number }, };
+export type ListNoteKind = "incomplete" | "empty";
+export type ListNote = { 
+/**
+ * The list, as the source titled it ("Active Allergies").
+ */
+list: string, 
+/**
+ * The resource types it speaks for.
+ */
+types: Array<string>, kind: ListNoteKind, 
+/**
+ * The code as sent (`confidential-items`, `no-content-recorded`, …).
+ */
+code: string, 
+/**
+ * In plain words.
+ */
+text: string, };
 export type SourceStatus = { 
 /**
  * The endpoint's stable id.
@@ -113,6 +131,10 @@ patients_found: number,
  * Consent restrictions at this source: what was withheld, or could not be interpreted.
  */
 consent: Array<ConsentNote>, 
+/**
+ * What the source's lists say about their completeness (at the sync whose data is shown).
+ */
+list_notes: Array<ListNote>, 
 /**
  * How the source stands, all things considered (set with the configuration and the clock).
  */
@@ -199,6 +221,11 @@ gaps: Array<SourceGap>,
  */
 negations: Array<Negation>, 
 /**
+ * What sources' lists say about an empty allergy list ("no content
+ * recorded"): said beside the statement, never read as "no known allergies".
+ */
+list_notes: Array<SourceGap>, 
+/**
  * Current allergies first, then the rest; every allergy record in exactly one group.
  */
 groups: Array<AllergyGroup>, 
@@ -275,7 +302,11 @@ past: Array<MedicineGroup>, recent_days: number,
 /**
  * Configured sources that could not vouch for medicines, and why.
  */
-gaps: Array<SourceGap>, };
+gaps: Array<SourceGap>, 
+/**
+ * What sources' lists say about an empty medication list ("no content recorded").
+ */
+list_notes: Array<SourceGap>, };
 export type FlagKind = "allergy-to-ingredient" | "stopped-elsewhere" | "allergy-status-conflict" | "no-known-allergies-conflict" | "demographics-differ";
 export type Severity = "warning" | "caution";
 export type Flag = { kind: FlagKind, severity: Severity, message: string, 
@@ -344,7 +375,11 @@ statement: string, items: Array<BannerAllergy>, negations: Array<Negation>,
 /**
  * Sources that could not vouch for allergies, and why.
  */
-gaps: Array<SourceGap>, };
+gaps: Array<SourceGap>, 
+/**
+ * Why a source's allergy list is empty, as it said ("no content recorded").
+ */
+list_notes: Array<SourceGap>, };
 export type Banner = { family: string | null, given: string | null, 
 /**
  * Title where a source gives one (`Mrs`).
@@ -497,12 +532,40 @@ token_env: string,
  * The file accepts plain http:// to another machine for this endpoint (shown
  * as a danger; only the configuration file can set it).
  */
-allow_insecure_http: boolean, };
-export type ConnectionReport = { ok: boolean, error: UiError | null, fhir_version: string | null, software: string | null, 
+allow_insecure_http: boolean, 
+/**
+ * Read only: interface, auth and TLS as the configuration file sets them
+ * (edited in the file, not on this screen).
+ */
+connection: string, };
+export type CheckStep = "address" | "tls" | "auth" | "metadata" | "interaction";
+export type CheckStatus = "pass" | "warn" | "fail" | "skip";
+export type Check = { step: CheckStep, name: string, status: CheckStatus, detail: string, };
+export type ConnectionReport = { endpoint: string, base_url: string, 
+/**
+ * True when no check failed.
+ */
+ok: boolean, 
+/**
+ * The first failure, as an error the fronts show.
+ */
+error: UiError | null, fhir_version: string | null, software: string | null, 
 /**
  * The searched resource types and whether the server offers each.
  */
 supports: Array<[string, boolean]>, 
+/**
+ * Every check, in the order run.
+ */
+checks: Array<Check>, 
+/**
+ * What Crossview will be able to show from this endpoint, in plain words.
+ */
+will_show: Array<string>, 
+/**
+ * What it will not, and why.
+ */
+will_not_show: Array<string>, 
 /**
  * Something the test could not do, in plain words (e.g. a token not used).
  */
@@ -520,9 +583,9 @@ export type AuditEntry = { seq: number,
 at: string, os_user: string, uid: number, clinician_id: string | null, action: AuditAction, nhs_number: string | null, query: string | null, sources: Array<string>, basis: Basis | null, reason: string | null, outcome: string, detail: string | null, prev_hash: string, hash: string, };
 
 /** Every error code the core can return. */
-export const ERROR_CODES: readonly ErrorCode[] = ["InvalidNhsNumber","InvalidInput","ConfigInvalid","ConfigNotFound","EndpointUnreachable","EndpointTimeout","AuthFailed","ServerError","NotFhirResponse","MalformedResponse","NonConformantResource","PatientMismatch","PagingLoop","LimitExceeded","RateLimited","UnsupportedFhirVersion","DataDisappeared","NotInCache","CacheLocked","CacheTooNew","CacheError","CacheKeyMissing","CacheKeyWrong","CacheDirUnsafe","AccessBasisRequired","RestrictedEntry","AuditUnavailable","Internal"];
+export const ERROR_CODES: readonly ErrorCode[] = ["InvalidNhsNumber","InvalidInput","ConfigInvalid","ConfigNotFound","EndpointUnreachable","EndpointTimeout","AuthFailed","TlsFailed","ServerError","NotFhirResponse","MalformedResponse","NonConformantResource","PatientMismatch","PagingLoop","LimitExceeded","RateLimited","UnsupportedFhirVersion","DataDisappeared","NotInCache","CacheLocked","CacheTooNew","CacheError","CacheKeyMissing","CacheKeyWrong","CacheDirUnsafe","AccessBasisRequired","RestrictedEntry","AuditUnavailable","Internal"];
 /** What each error code means, in words a clinician understands. */
-export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {"AccessBasisRequired":"Say why you are looking at this record (direct care, the patient's permission, or an emergency) before it is opened.","AuditUnavailable":"The access log could not be written, so nothing was done.","AuthFailed":"The source refused Crossview's credentials.","CacheDirUnsafe":"The folder for saved records can be opened by other people, so Crossview will not use it. Ask your IT team.","CacheError":"The saved records on this computer could not be read or written.","CacheKeyMissing":"The key that unlocks the saved records on this computer could not be found. Ask your IT team.","CacheKeyWrong":"The saved records on this computer could not be unlocked with the key given. Nothing was changed.","CacheLocked":"Another Crossview window is updating this record. Try again in a moment.","CacheTooNew":"The saved records were written by a newer version of Crossview. Update Crossview to open them.","ConfigInvalid":"The connection settings contain a mistake. Ask your IT team to check them.","ConfigNotFound":"No connection settings were found. Ask your IT team to set up the sources.","DataDisappeared":"The source suddenly returned less than before, so its new answer was kept aside and the earlier data is still shown. Check with the source before accepting it.","EndpointTimeout":"The source did not answer in time.","EndpointUnreachable":"The source could not be reached.","Internal":"Something went wrong inside Crossview.","InvalidInput":"Some of what was entered is not valid. Check the highlighted field.","InvalidNhsNumber":"The NHS number is not valid. Check the 10 digits.","LimitExceeded":"The source sent more data than Crossview accepts in one sync.","MalformedResponse":"The source sent a damaged answer that could not be read.","NonConformantResource":"The source sent a record that does not follow the standard.","NotFhirResponse":"The source sent something that is not a health record (for example an error page).","NotInCache":"That entry is not in the saved record on this computer.","PagingLoop":"The source kept sending the same page of results.","PatientMismatch":"The source sent records of another patient, so nothing from this sync was kept.","RateLimited":"The source is busy and asked Crossview to try again later.","RestrictedEntry":"This entry is restricted by its source. Reveal it, giving a reason, to see it.","ServerError":"The source reported an error.","UnsupportedFhirVersion":"The source uses a version of the record standard Crossview cannot read."};
+export const ERROR_PLAIN_ENGLISH: Record<ErrorCode, string> = {"AccessBasisRequired":"Say why you are looking at this record (direct care, the patient's permission, or an emergency) before it is opened.","AuditUnavailable":"The access log could not be written, so nothing was done.","AuthFailed":"The source refused Crossview's credentials.","CacheDirUnsafe":"The folder for saved records can be opened by other people, so Crossview will not use it. Ask your IT team.","CacheError":"The saved records on this computer could not be read or written.","CacheKeyMissing":"The key that unlocks the saved records on this computer could not be found. Ask your IT team.","CacheKeyWrong":"The saved records on this computer could not be unlocked with the key given. Nothing was changed.","CacheLocked":"Another Crossview window is updating this record. Try again in a moment.","CacheTooNew":"The saved records were written by a newer version of Crossview. Update Crossview to open them.","ConfigInvalid":"The connection settings contain a mistake. Ask your IT team to check them.","ConfigNotFound":"No connection settings were found. Ask your IT team to set up the sources.","DataDisappeared":"The source suddenly returned less than before, so its new answer was kept aside and the earlier data is still shown. Check with the source before accepting it.","EndpointTimeout":"The source did not answer in time.","EndpointUnreachable":"The source could not be reached.","Internal":"Something went wrong inside Crossview.","InvalidInput":"Some of what was entered is not valid. Check the highlighted field.","InvalidNhsNumber":"The NHS number is not valid. Check the 10 digits.","LimitExceeded":"The source sent more data than Crossview accepts in one sync.","MalformedResponse":"The source sent a damaged answer that could not be read.","NonConformantResource":"The source sent a record that does not follow the standard.","NotFhirResponse":"The source sent something that is not a health record (for example an error page).","NotInCache":"That entry is not in the saved record on this computer.","PagingLoop":"The source kept sending the same page of results.","PatientMismatch":"The source sent records of another patient, so nothing from this sync was kept.","RateLimited":"The source is busy and asked Crossview to try again later.","RestrictedEntry":"This entry is restricted by its source. Reveal it, giving a reason, to see it.","ServerError":"The source reported an error.","TlsFailed":"The secure connection to the source could not be set up (a certificate problem). Ask your IT team.","UnsupportedFhirVersion":"The source uses a version of the record standard Crossview cannot read."};
 /** The label shown beside a source's name for each kind of endpoint. */
 export const SOURCE_KIND_LABELS: Record<EndpointKind, string> = {"gp":"GP","hospital":"Trust","other":"Other","social-care":"Social care"};
 /** The words shown for each mark (the command line prints the same). */

@@ -170,7 +170,7 @@ describe("Banner", () => {
       <Banner
         banner={{
           ...adaBanner,
-          allergies: { state: "no-known-allergies", statement: "", items: [], gaps: [], negations: [{ text: "No known allergy", scope: "all", source: MEADOW.source, date_display: "30-May-2021" }] },
+          allergies: { state: "no-known-allergies", statement: "", items: [], gaps: [], list_notes: [], negations: [{ text: "No known allergy", scope: "all", source: MEADOW.source, date_display: "30-May-2021" }] },
         }}
       />,
     );
@@ -180,7 +180,7 @@ describe("Banner", () => {
       <Banner
         banner={{
           ...adaBanner,
-          allergies: { state: "not-recorded", statement: "", items: [], gaps: [], negations: [{ text: "No known drug allergy", scope: "drug", source: MEADOW.source, date_display: "30-May-2021" }] },
+          allergies: { state: "not-recorded", statement: "", items: [], gaps: [], list_notes: [], negations: [{ text: "No known drug allergy", scope: "drug", source: MEADOW.source, date_display: "30-May-2021" }] },
         }}
       />,
     );
@@ -189,7 +189,7 @@ describe("Banner", () => {
 
     const nr = mount(
       <Banner
-        banner={{ ...adaBanner, allergies: { state: "not-recorded", statement: "", items: [], gaps: [], negations: [] }, birth_date: null, gender: null, discrepancies: [] }}
+        banner={{ ...adaBanner, allergies: { state: "not-recorded", statement: "", items: [], gaps: [], list_notes: [], negations: [] }, birth_date: null, gender: null, discrepancies: [] }}
       />,
     );
     expect(q(nr, "banner-allergies").textContent).toContain("Allergies not recorded");
@@ -209,6 +209,7 @@ describe("Banner", () => {
             items: [],
             negations: [{ text: "No known allergy", scope: "all", source: MEADOW.source, date_display: "30-May-2021" }],
             gaps: [{ source: "Hillcrest Community Trust", source_id: "hillcrest", reason: "its last sync failed (EndpointUnreachable)" }],
+            list_notes: [],
           },
         }}
       />,
@@ -876,6 +877,64 @@ describe("Summary", () => {
   });
 });
 
+describe("List notes", () => {
+  const RIVERSIDE_GP = { source: "Riverside Surgery", source_id: "riverside-gp" };
+  const allergyNote = { ...RIVERSIDE_GP, reason: "Allergies and adverse reactions: the list is empty: No Content Recorded (Information not available)" };
+  const medNote = { ...RIVERSIDE_GP, reason: "Medications and medical devices: the list is empty: No Content Recorded (Information not available)" };
+
+  it("shows what the sources' lists say under the allergy statement and the medicines, as neutral notes", () => {
+    const summary = {
+      ...adaSummary,
+      allergies: { ...adaSummary.allergies, list_notes: [allergyNote] },
+      medications: { ...adaSummary.medications, list_notes: [medNote] },
+    };
+    const c = mount(<Summary summary={summary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const an = q(c, "allergy-list-notes");
+    expect(an.closest('[data-testid="summary-allergies"]')).not.toBeNull();
+    expect(an.textContent).toBe(`Riverside Surgery: ${allergyNote.reason}`);
+    expect(an.querySelector(".tag")).toBeNull();
+    expect(an.closest('[data-testid="allergy-gaps"]')).toBeNull();
+    const mn = q(c, "medicine-list-notes");
+    expect(mn.closest('[data-testid="current-medicines"]')).not.toBeNull();
+    expect(mn.textContent).toBe(`Riverside Surgery: ${medNote.reason}`);
+    // None: nothing shown.
+    const plain = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    expect(plain.querySelector('[data-testid="allergy-list-notes"]')).toBeNull();
+    expect(plain.querySelector('[data-testid="medicine-list-notes"]')).toBeNull();
+  });
+
+  it("shows the allergy list notes compactly in the banner, after the allergy line", () => {
+    const c = mount(
+      <Banner
+        banner={{ ...adaBanner, allergies: { state: "not-recorded", statement: "", items: [], gaps: [], negations: [], list_notes: [allergyNote] } }}
+      />,
+    );
+    const line = q(c, "banner-allergies");
+    expect(line.textContent).toContain("Allergies not recorded");
+    const notes = q(c, "banner-list-notes");
+    expect(line.contains(notes)).toBe(true);
+    expect(notes.textContent).toBe(` · Riverside Surgery: ${allergyNote.reason}`);
+    expect(line.textContent).not.toContain("No known allergies");
+    const none = mount(<Banner banner={adaBanner} />);
+    expect(none.querySelector('[data-testid="banner-list-notes"]')).toBeNull();
+  });
+
+  it("lists a source's incomplete lists as warnings in the sources panel", () => {
+    const withNotes = [
+      {
+        ...sources[0],
+        list_notes: [
+          { list: "Active Allergies", types: ["AllergyIntolerance"], kind: "incomplete" as const, code: "confidential-items", text: "Some items are confidential and not included" },
+          { list: "Medications", types: ["MedicationStatement"], kind: "empty" as const, code: "no-content-recorded", text: "No Content Recorded" },
+        ],
+      },
+    ];
+    const c = mount(<SourcesPanel sources={withNotes} now={NOW} />);
+    const w = q(c, "source-list-incomplete");
+    expect(w.textContent).toBe("Warning: Active Allergies is incomplete: Some items are confidential and not included");
+  });
+});
+
 describe("Endpoints", () => {
   it("lists, tests, adds (with the core's defaults) and saves endpoints; shows save errors inline", async () => {
     const c = mount(<Endpoints />);
@@ -923,6 +982,95 @@ describe("Endpoints", () => {
     const c = mount(<Endpoints />);
     await flush();
     expect(q(c, "insecure-http").textContent).toBe("INSECURE: PLAIN HTTP ALLOWED");
+  });
+
+  it("shows the test result: overall line, the checks in order with status words, what will and will not show", async () => {
+    const c = mount(<Endpoints />);
+    await flush();
+    const testBtn = Array.from(qa(c, "endpoint-row")[0].querySelectorAll("button")).find((b) => b.textContent?.startsWith("Test connection"))!;
+    click(testBtn);
+    await flush();
+    const overall = q(c, "connection-overall");
+    expect(overall.textContent).toContain("✓ Connected");
+    expect(overall.textContent).toContain("Riverside NHS Trust is healthy");
+    expect(overall.textContent).toContain("FHIR R4 · HAPI FHIR Server 7.2.0");
+    const checks = qa(c, "connection-check");
+    expect(checks.map((li) => [li.dataset.step, li.dataset.status])).toEqual([
+      ["address", "pass"],
+      ["tls", "pass"],
+      ["auth", "skip"],
+      ["metadata", "pass"],
+      ["interaction", "warn"],
+    ]);
+    expect(checks.map((li) => li.querySelector(".check__status")!.textContent)).toEqual(["✓ OK", "✓ OK", "– Not tried", "✓ OK", "! Warning"]);
+    expect(checks[0].closest("ol")).not.toBeNull();
+    expect(checks[2].textContent).toContain("Sign-in: No token: CROSSVIEW_TOKEN_RIVERSIDE is not set");
+    expect(q(c, "will-show").textContent).toBe("Will show:EncountersAllergies");
+    expect(q(c, "will-not-show").textContent).toContain("Discharge summaries: the server does not offer Composition");
+    expect(q(c, "connection-note").textContent).toContain("ran without a token");
+  });
+
+  it("a failed test: not healthy, the failed check, the error in plain English; server text is never HTML", async () => {
+    m.testEndpoint.mockResolvedValueOnce({
+      ...connectionOk,
+      ok: false,
+      error: { code: "TlsFailed", message: "certificate has expired" },
+      fhir_version: null,
+      software: null,
+      supports: [],
+      checks: [
+        { step: "address", name: "Address", status: "pass", detail: "answers" },
+        { step: "tls", name: "Secure connection", status: "fail", detail: "<b>certificate</b> has expired" },
+        { step: "auth", name: "Sign-in", status: "skip", detail: "not tried after a failure" },
+      ],
+      will_show: [],
+      will_not_show: ["Anything: the connection failed"],
+      note: null,
+    });
+    const c = mount(<Endpoints />);
+    await flush();
+    const testBtn = Array.from(qa(c, "endpoint-row")[1].querySelectorAll("button")).find((b) => b.textContent?.startsWith("Test connection"))!;
+    click(testBtn);
+    await flush();
+    expect(q(c, "connection-overall").textContent).toContain("✗ Connection failed");
+    expect(q(c, "connection-overall").textContent).toContain("Meadow Lane Surgery is not healthy");
+    expect(c.textContent).toContain(ERROR_PLAIN_ENGLISH.TlsFailed);
+    expect(c.textContent).toContain("certificate has expired");
+    const checks = qa(c, "connection-check");
+    expect(checks.map((li) => li.dataset.status)).toEqual(["pass", "fail", "skip"]);
+    expect(checks[1].querySelector(".check__status")!.textContent).toBe("✗ Failed");
+    expect(checks[1].textContent).toContain("<b>certificate</b> has expired");
+    expect(checks[1].querySelector("b")).toBeNull();
+    expect(c.querySelector('[data-testid="will-show"]')).toBeNull();
+    expect(q(c, "will-not-show").textContent).toContain("Anything: the connection failed");
+  });
+
+  it("shows the read-only connection (row and form) and saves it untouched; nothing for a new endpoint", async () => {
+    const c = mount(<Endpoints />);
+    await flush();
+    const rows = qa(c, "endpoint-row");
+    expect(rows[1].querySelector('[data-testid="endpoint-connection"]')!.textContent).toBe(endpoints[1].connection);
+    click(Array.from(rows[1].querySelectorAll("button")).find((b) => b.textContent?.startsWith("Edit"))!);
+    const ro = q(c, "endpoint-connection-form");
+    expect(ro.textContent).toBe(endpoints[1].connection);
+    expect(ro.tagName).not.toBe("INPUT");
+    expect(c.textContent).toContain("Interface, auth and TLS are set in the configuration file");
+    type(c.querySelector("#ep-timeout") as HTMLInputElement, "25");
+    click(byText(c, "button", "Apply changes"));
+    click(byText(c, "button", "Add endpoint"));
+    expect(c.querySelector('[data-testid="endpoint-connection-form"]')).toBeNull();
+    expect(c.textContent).not.toContain("Interface, auth and TLS are set in the configuration file");
+    type(c.querySelector("#ep-name") as HTMLInputElement, "Hilltop Hospice");
+    type(c.querySelector("#ep-url") as HTMLInputElement, "https://fhir.hilltop.example.org");
+    click(byText(c, "button", "Add"));
+    expect(qa(c, "endpoint-row")[2].querySelector('[data-testid="endpoint-connection"]')).toBeNull();
+    click(byText(c, "button", "Save endpoints"));
+    await flush();
+    expect(m.saveEndpoints).toHaveBeenCalledWith([
+      endpoints[0],
+      { ...endpoints[1], timeout_s: 25 },
+      expect.objectContaining({ id: null, name: "Hilltop Hospice", connection: "" }),
+    ]);
   });
 
   it("shows the demo's endpoints read-only with a note", async () => {

@@ -210,6 +210,17 @@ function AllergyLine({ a, loadingFrom, loading }: { a: BannerAllergies; loadingF
               ))}
             </span>
           )}
+          {(a.list_notes ?? []).length > 0 && (
+            <span class="banner__list-notes" data-testid="banner-list-notes">
+              {" · "}
+              {a.list_notes.map((n, k) => (
+                <span key={`${n.source_id}|${k}`} class="banner__list-note">
+                  {k > 0 && "; "}
+                  <bdi>{n.source}</bdi>: <bdi>{n.reason}</bdi>
+                </span>
+              ))}
+            </span>
+          )}
         </>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
-import type { ConnectionReport, EndpointKind, EndpointSettings, FhirVersionSetting, UiError } from "../bindings";
+import type { CheckStatus, ConnectionReport, EndpointKind, EndpointSettings, FhirVersionSetting, UiError } from "../bindings";
 import { sourceKindLabel } from "../lib/filter";
 import { plainError } from "../lib/errors";
 import { ErrorText, TechnicalDetail } from "./ErrorText";
@@ -160,6 +160,11 @@ export function Endpoints({ demo = false }: { demo?: boolean }) {
               <tr key={key} data-testid="endpoint-row" data-endpoint={ep.name}>
                 <td>
                   <bdi>{ep.name}</bdi>
+                  {ep.connection && (
+                    <div class="endpoint-connection muted" data-testid="endpoint-connection">
+                      <bdi>{ep.connection}</bdi>
+                    </div>
+                  )}
                 </td>
                 <td>{sourceKindLabel(ep.kind)}</td>
                 <td class="code wrap">
@@ -259,6 +264,19 @@ export function Endpoints({ demo = false }: { demo?: boolean }) {
               </p>
             )}
           </div>
+          {editing.draft.connection && (
+            <div class="field">
+              <span class="field__label" id="ep-connection-label">
+                Connection
+              </span>
+              <p class="hint" id="ep-connection-hint">
+                Interface, auth and TLS are set in the configuration file
+              </p>
+              <p class="readonly-value" data-testid="endpoint-connection-form" aria-labelledby="ep-connection-label" aria-describedby="ep-connection-hint">
+                <bdi>{editing.draft.connection}</bdi>
+              </p>
+            </div>
+          )}
           <div class="field">
             <label for="ep-fhir">FHIR version</label>
             <select id="ep-fhir" class="input" value={editing.draft.fhir_version} onChange={(e) => set("fhir_version", (e.currentTarget as HTMLSelectElement).value as FhirVersionSetting)}>
@@ -303,22 +321,93 @@ export function Endpoints({ demo = false }: { demo?: boolean }) {
   );
 }
 
+/** The words beside each check: the status is never told by colour alone. */
+export const CHECK_STATUS_WORDS: Record<CheckStatus, string> = {
+  pass: "OK",
+  warn: "Warning",
+  fail: "Failed",
+  skip: "Not tried",
+};
+const CHECK_STATUS_MARKS: Record<CheckStatus, string> = { pass: "✓", warn: "!", fail: "✗", skip: "–" };
+
 function TestResult({ t, name }: { t: TestState; name: string }) {
   if (t.state === "running") return <p role="status">Testing connection to {name}…</p>;
   if (t.state === "error") return <ErrorText error={t.error} prefix={`The connection test for ${name} failed`} source={name} />;
   const r = t.report;
+  // Older cores (and mocks) may leave the newer lists out.
+  const checks = r.checks ?? [];
+  const willShow = r.will_show ?? [];
+  const willNotShow = r.will_not_show ?? [];
+  const about = [r.fhir_version ? `FHIR ${r.fhir_version}` : null, r.software].filter((x): x is string => !!x);
   return (
-    <div class="connection-report" role="status">
+    <div class="connection-report" role="status" data-testid="connection-report" data-ok={r.ok ? "true" : "false"}>
       {r.ok ? (
-        <p>
-          <span class="tag tag--ok">✓ Connected</span> {name}
+        <p data-testid="connection-overall">
+          <span class="tag tag--ok">✓ Connected</span> <bdi>{name}</bdi> is healthy
+          {about.length > 0 && (
+            <>
+              {" · "}
+              <bdi>{about.join(" · ")}</bdi>
+            </>
+          )}
         </p>
       ) : (
-        <div class="error-message">
+        <div class="error-message" data-testid="connection-overall">
           <p class="error-message__text">
-            <span class="tag tag--failed">✗ Connection failed</span> {r.error ? plainError(r.error.code, name) : <bdi>{name}</bdi>}
+            <span class="tag tag--failed">✗ Connection failed</span> <bdi>{name}</bdi> is not healthy
+            {about.length > 0 && (
+              <>
+                {" · "}
+                <bdi>{about.join(" · ")}</bdi>
+              </>
+            )}
           </p>
+          {r.error && <p class="error-message__text">{plainError(r.error.code, name)}</p>}
           {r.error && <TechnicalDetail code={r.error.code} message={r.error.message} />}
+        </div>
+      )}
+      {checks.length > 0 && (
+        <ol class="checks" aria-label={`Checks on ${name}`}>
+          {checks.map((c, i) => (
+            <li key={`${c.step}|${i}`} class={`check check--${c.status}`} data-testid="connection-check" data-status={c.status} data-step={c.step}>
+              <span class={`check__status check__status--${c.status}`}>
+                {CHECK_STATUS_MARKS[c.status]} {CHECK_STATUS_WORDS[c.status]}
+              </span>{" "}
+              <strong class="check__name">
+                <bdi>{c.name}</bdi>
+              </strong>
+              {c.detail && (
+                <>
+                  {": "}
+                  <bdi class="check__detail">{c.detail}</bdi>
+                </>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {willShow.length > 0 && (
+        <div class="will" data-testid="will-show">
+          <strong>Will show:</strong>
+          <ul class="will__list">
+            {willShow.map((w, i) => (
+              <li key={i}>
+                <bdi>{w}</bdi>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {willNotShow.length > 0 && (
+        <div class="will will--not" data-testid="will-not-show">
+          <strong>Will not show:</strong>
+          <ul class="will__list">
+            {willNotShow.map((w, i) => (
+              <li key={i}>
+                <bdi>{w}</bdi>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {r.note && (
@@ -326,16 +415,8 @@ function TestResult({ t, name }: { t: TestState; name: string }) {
           <bdi>{r.note}</bdi>
         </p>
       )}
-      <dl class="summary-list summary-list--compact">
-        <div class="summary-list__row">
-          <dt>FHIR version</dt>
-          <dd>{r.fhir_version ?? "Not known"}</dd>
-        </div>
-        <div class="summary-list__row">
-          <dt>Software</dt>
-          <dd>{r.software ?? "Not known"}</dd>
-        </div>
-        {r.supports.length > 0 && (
+      {r.supports.length > 0 && (
+        <dl class="summary-list summary-list--compact">
           <div class="summary-list__row">
             <dt>Resource types</dt>
             <dd>
@@ -348,8 +429,8 @@ function TestResult({ t, name }: { t: TestState; name: string }) {
               </ul>
             </dd>
           </div>
-        )}
-      </dl>
+        </dl>
+      )}
     </div>
   );
 }

@@ -168,6 +168,7 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
               Current medicines {meds.groups.length > 0 && <span class="muted">({meds.groups.length})</span>}
             </h2>
             <Gaps gaps={meds.gaps} loadingFrom={loadingFrom} testid="medicine-gaps" />
+            <ListNotes notes={meds.list_notes} testid="medicine-list-notes" label="What the sources' medicine lists say" />
             {meds.groups.length === 0 ? (
               <NoneText loading={loading} />
             ) : (
@@ -346,6 +347,23 @@ function Gaps({ gaps, loadingFrom, testid, short }: { gaps: SourceGap[]; loading
   );
 }
 
+/**
+ * What a source's list says about itself ("the list is empty: No Content
+ * Recorded"): a neutral note beside the statement, never a gap or a warning.
+ */
+function ListNotes({ notes, testid, label }: { notes: SourceGap[] | undefined; testid: string; label: string }) {
+  if (!notes || notes.length === 0) return null;
+  return (
+    <ul class="list-notes" data-testid={testid} aria-label={label}>
+      {notes.map((n, i) => (
+        <li key={`${n.source_id}|${i}`} class="list-note" data-source-id={n.source_id}>
+          <bdi>{n.source}</bdi>: <bdi>{n.reason}</bdi>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** What an empty list says: never "None recorded" while sources are still loading. */
 function NoneText({ loading }: { loading: boolean }) {
   return <p class="muted">{loading ? "None in the data read so far — still loading." : "None recorded."}</p>;
@@ -381,6 +399,7 @@ function AllergiesBlock({ s, ctx, loadingFrom, loading }: { s: SummaryData; ctx:
         </p>
       )}
       {a.gaps.length > 0 && <Gaps gaps={a.gaps} loadingFrom={loadingFrom} testid="allergy-gaps" />}
+      <ListNotes notes={a.list_notes} testid="allergy-list-notes" label="What the sources' allergy lists say" />
       {a.groups.length > 0 && (
         <ul class="groups">
           {a.groups.map((g, i) => (

@@ -284,6 +284,18 @@ function SourceItem({ s, now, onAccept, onPurge, loading }: { s: SourceStatus; n
           ))}
         </ul>
       )}
+      {(s.list_notes ?? []).some((n) => n.kind === "incomplete") && (
+        <ul class="source__warnings" data-testid="source-list-incomplete" aria-label={`Incomplete lists at ${s.source}`}>
+          {s.list_notes
+            .filter((n) => n.kind === "incomplete")
+            .map((n, i) => (
+              <li key={`${n.list}|${n.code}|${i}`} data-code={n.code}>
+                <strong>Warning: </strong>
+                <bdi>{n.list}</bdi> is incomplete: <bdi>{n.text}</bdi>
+              </li>
+            ))}
+        </ul>
+      )}
       {(s.consent ?? []).length > 0 && (
         <ul class="consent-notes consent-notes--source" aria-label={`Consent restrictions at ${s.source}`}>
           {s.consent.map((note, i) => (
