@@ -40,7 +40,7 @@ pub struct GpConnectConfig {
     /// SDS user id of the requesting practitioner.
     pub practitioner_id: String,
     pub practitioner_name: String,
-    /// SDS role profile id of the requesting practitioner, when known.
+    /// SDS role profile id of the requesting practitioner ("UNK" is sent when not set).
     #[serde(default)]
     pub practitioner_role: Option<String>,
 }

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::config::GpConnectConfig;
@@ -18,6 +18,8 @@ pub const INTERACTION_ID: &str =
 /// The interaction id of reading the provider's CapabilityStatement.
 pub const METADATA_INTERACTION_ID: &str =
     "urn:nhs:names:services:gpconnect:structured:fhir:rest:read:metadata-1";
+/// The media type GP Connect names for requests and answers.
+const FHIR_JSON: &str = "application/fhir+json;charset=utf-8";
 /// The operation, relative to the provider's FHIR base.
 pub const OPERATION_PATH: &str = "Patient/$gpc.getstructuredrecord";
 /// The consumer JWT expires this long after it is made (the specification's 5 minutes).
@@ -93,11 +95,11 @@ fn human_name(full: &str) -> Value {
 /// Proxy vouches for the consumer), valid for 5 minutes from `now`.
 pub fn consumer_jwt(cfg: &GpConnectConfig, audience: &str, now: u64) -> String {
     let header = json!({ "alg": "none", "typ": "JWT" });
-    let mut practitioner_ids =
-        vec![json!({ "system": SDS_USER_SYSTEM, "value": cfg.practitioner_id })];
-    if let Some(role) = &cfg.practitioner_role {
-        practitioner_ids.push(json!({ "system": SDS_ROLE_SYSTEM, "value": role }));
-    }
+    // Both SDS identifiers are required; "UNK" where the user has no role profile (no smartcard).
+    let practitioner_ids = vec![
+        json!({ "system": SDS_USER_SYSTEM, "value": cfg.practitioner_id }),
+        json!({ "system": SDS_ROLE_SYSTEM, "value": cfg.practitioner_role.as_deref().unwrap_or("UNK") }),
+    ];
     let claims = json!({
         "iss": CONSUMER_SYSTEM,
         "sub": cfg.practitioner_id,
@@ -143,6 +145,8 @@ pub fn headers(
     interaction: &'static str,
 ) -> Result<HeaderMap, FhirError> {
     let mut h = HeaderMap::new();
+    h.insert(ACCEPT, HeaderValue::from_static(FHIR_JSON));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
     h.insert(
         HeaderName::from_static("ssp-traceid"),
         value(&request_id(), "trace")?,
@@ -204,6 +208,9 @@ mod tests {
         assert_eq!(c["requesting_practitioner"]["name"][0]["family"], "Example");
         assert_eq!(c["requesting_practitioner"]["name"][0]["prefix"][0], "Dr");
         assert_eq!(c["requesting_device"]["resourceType"], "Device");
+        let ids = &c["requesting_practitioner"]["identifier"];
+        assert_eq!(ids[1]["system"], SDS_ROLE_SYSTEM);
+        assert_eq!(ids[1]["value"], "UNK", "no role profile configured");
     }
 
     #[test]

@@ -150,6 +150,15 @@ fn check(h: &HeaderMap, interaction: &str, base: &str) -> Result<Seen, String> {
     {
         return Err("JWT requesting_device / _organization / _practitioner incomplete".into());
     }
+    let ids = c["requesting_practitioner"]["identifier"].to_string();
+    if !ids.contains("https://fhir.nhs.uk/Id/sds-user-id")
+        || !ids.contains("https://fhir.nhs.uk/Id/sds-role-profile-id")
+    {
+        return Err("JWT requesting_practitioner needs its SDS user id and role profile id".into());
+    }
+    if header(h, "content-type").is_some_and(|t| !t.starts_with("application/fhir+json")) {
+        return Err("Content-Type must be application/fhir+json".into());
+    }
     if c["sub"] != c["requesting_practitioner"]["id"] || c["sub"] != PRACTITIONER {
         return Err("JWT sub must be the requesting practitioner's id".into());
     }
