@@ -403,3 +403,63 @@ async fn every_request_carries_a_new_request_id_and_errors_quote_it() {
     );
     assert!(text.contains("X-Request-ID"), "{text}");
 }
+
+/// `timeline --limit/--offset/--search`: pages of the same timeline, read from
+/// the cache's index; a search finds entries by the start of their words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeline_is_read_a_page_at_a_time_and_searched() {
+    let trusts = DemoTrusts::start(0, None).await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), &trusts.endpoints(), 5);
+    let data = tmp.path().join("cache");
+    assert_eq!(
+        cli(&config, &data, &["sync", "--nhs", NHS])
+            .await
+            .status
+            .code(),
+        Some(0)
+    );
+    let all = keys(&timeline_json(
+        &cli(&config, &data, &["timeline", "--nhs", NHS, "--json"]).await,
+    ));
+    assert!(all.len() > 10);
+    let mut paged = Vec::new();
+    for offset in (0..all.len()).step_by(4) {
+        let offset = offset.to_string();
+        let args = [
+            "timeline", "--nhs", NHS, "--json", "--limit", "4", "--offset", &offset,
+        ];
+        paged.extend(keys(&timeline_json(&cli(&config, &data, &args).await)));
+    }
+    assert_eq!(
+        paged, all,
+        "pages join up into the whole timeline, in order"
+    );
+
+    let found = timeline_json(
+        &cli(
+            &config,
+            &data,
+            &["timeline", "--nhs", NHS, "--json", "--search", "penic"],
+        )
+        .await,
+    );
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|e| {
+        e["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("penic")
+            || e["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase()
+                .contains("penic")
+    }));
+    let text = stdout(&cli(&config, &data, &["timeline", "--nhs", NHS, "--limit", "2"]).await);
+    assert!(
+        text.contains(&format!("Entries 1–2 of {} matching.", all.len())),
+        "{text}"
+    );
+}

@@ -121,6 +121,10 @@ async fn the_files_hold_nothing_readable_and_forgetting_leaves_no_trace() {
     // Not vacuous: decrypted with the key, the cache holds the record.
     let plain = decrypted(&data.join("crossview.sqlite3"));
     assert!(contains(&plain, "ASHWORTH") && contains(&plain, "Penicillin"));
+    assert!(
+        contains(&plain, "penicillin"),
+        "the full-text index holds the words"
+    );
 
     let out = ok(&run(&config, &data, &["forget", "--nhs", NHS], &env).await);
     assert!(out.contains("Removed"), "{out}");
@@ -136,7 +140,13 @@ async fn the_files_hold_nothing_readable_and_forgetting_leaves_no_trace() {
     // Decrypted page by page, nothing of the patient is left in the cache; the
     // audit log (a separate file) keeps the fact that they were forgotten.
     let plain = decrypted(&data.join("crossview.sqlite3"));
-    for s in SECRETS {
+    // The full-text index keeps words lower-cased: those go too.
+    let lowered: Vec<String> = SECRETS.iter().map(|s| s.to_lowercase()).collect();
+    for s in SECRETS
+        .iter()
+        .copied()
+        .chain(lowered.iter().map(String::as_str))
+    {
         assert!(
             !contains(&plain, s),
             "decrypted cache holds {s} after forget"

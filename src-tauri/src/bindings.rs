@@ -30,7 +30,7 @@ use crossview::reconcile::{
     Negation, PatientSummary, Severity, SourceValue,
 };
 use crossview::sources::SourceGap;
-use crossview::store::SourceState;
+use crossview::store::{SourceState, TimelinePage};
 use crossview::timeline::Restricted;
 use crossview::timeline::{Code, EventKind, EventMark, TimelineEvent};
 
@@ -115,6 +115,7 @@ pub fn typescript() -> String {
         Code::decl(&cfg),
         Restricted::decl(&cfg),
         TimelineEvent::decl(&cfg),
+        TimelinePage::decl(&cfg),
         ConsentNote::decl(&cfg),
         ListNoteKind::decl(&cfg),
         ListNote::decl(&cfg),

@@ -8,8 +8,10 @@ use tauri::ipc::Channel;
 use crossview::UiError;
 use crossview::app::{
     Access, App, AppInfo, AuditEntry, Basis, ConnectionReport, DischargeView, EndpointSettings,
-    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport,
+    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport, TimelineQuery,
 };
+use crossview::store::TimelinePage;
+use crossview::timeline::EventKind;
 
 use crate::state::AppState;
 
@@ -122,6 +124,24 @@ pub async fn find_patients(
 ) -> Res<PatientSearch> {
     let app: Arc<App> = state.app.clone();
     app.find_patients(&family, &birth_date).await
+}
+
+/// One page of the cached timeline (newest first) with the counts per kind
+/// and source: what a scrolled list shows, never the whole record at once.
+#[tauri::command]
+pub async fn timeline_page(
+    state: State<'_, AppState>,
+    nhs: String,
+    kinds: Vec<EventKind>,
+    sources: Vec<String>,
+    text: Option<String>,
+    offset: u64,
+    limit: u64,
+) -> Res<TimelinePage> {
+    let query = TimelineQuery { kinds, sources };
+    state
+        .app
+        .timeline_page(&nhs, &query, text.as_deref(), offset, limit)
 }
 
 /// One cached resource exactly as its server sent it.

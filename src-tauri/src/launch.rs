@@ -102,6 +102,7 @@ pub fn build_app<R: tauri::Runtime>(
             commands::endpoint_defaults,
             commands::save_endpoints,
             commands::test_endpoint,
+            commands::timeline_page,
             commands::demo_set_online,
         ]))
 }

@@ -157,6 +157,42 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     assert_eq!(view["banner"]["allergies"]["state"], "listed");
     assert_eq!(view["offline"], false);
 
+    // A page of the timeline over IPC: the same entries, in the same order, with counts.
+    let page = call(
+        &w,
+        "timeline_page",
+        json!({"nhs": NHS, "kinds": [], "sources": [], "text": null, "offset": 2, "limit": 5}),
+    )
+    .unwrap();
+    assert_eq!(page["total"].as_u64().unwrap() as usize, events.len());
+    let ids = |v: &Value| (v["source_id"].clone(), v["resource_id"].clone());
+    let paged: Vec<_> = page["events"].as_array().unwrap().iter().map(ids).collect();
+    let whole: Vec<_> = events[2..7].iter().map(ids).collect();
+    assert_eq!(paged, whole);
+    assert_eq!(
+        page["by_kind"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>() as usize,
+        events.len()
+    );
+    let allergies = call(
+        &w,
+        "timeline_page",
+        json!({"nhs": NHS, "kinds": ["allergy"], "sources": [], "text": "penic", "offset": 0, "limit": 50}),
+    )
+    .unwrap();
+    assert!(allergies["total"].as_u64().unwrap() >= 1);
+    assert!(
+        allergies["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] == "allergy")
+    );
+
     // Raw JSON of an entry, exactly as served.
     let e = &events[0];
     let raw = call(&w, "resource_json", json!({"nhs": NHS, "source": e["source_id"], "resourceType": e["resource_type"], "id": e["resource_id"]})).unwrap();

@@ -15,7 +15,7 @@ use crate::fhir::FhirVersion;
 use crate::patient_search::{self, PatientSearch};
 use crate::reconcile::{self, RECENT_DAYS, SUMMARY_TYPES, Summary};
 use crate::sources::Sources;
-use crate::store::{SourceStatus, Store, SyncLock, TimelineFilter};
+use crate::store::{SourceStatus, Store, SyncLock, TimelineFilter, TimelinePage};
 use crate::sync::{ProgressSink, SyncReport, sync_patient};
 use crate::timeline::inspect::inspect_file;
 use crate::timeline::{EventKind, TimelineEvent};
@@ -291,6 +291,41 @@ impl App {
             let shown = shown_sources(&sources.statuses());
             Ok((events, Audited::sources(shown)))
         })
+    }
+
+    /// One page of the timeline (newest first), optionally only entries whose
+    /// title or detail has every word of `text`, with the counts per kind and
+    /// per source. The first page of a view is audited as a timeline access;
+    /// the pages after it (scrolling the same view) need the same basis but
+    /// add no entry each.
+    pub fn timeline_page(
+        &self,
+        nhs: &str,
+        query: &TimelineQuery,
+        text: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<TimelinePage, UiError> {
+        let nhs = parse_nhs(nhs)?;
+        let read = |_: &crate::access::Access| {
+            let store = self.store()?;
+            let sources = self.sources_of(&store, nhs.as_str())?;
+            let filter = TimelineFilter {
+                kinds: query.kinds.clone(),
+                sources: self.source_ids(&sources, &query.sources)?,
+            };
+            let mut page = store.timeline_page(nhs.as_str(), &filter, text, offset, limit)?;
+            Self::named(&mut page.events, &sources);
+            self.mask_events(nhs.as_str(), &mut page.events);
+            let shown = shown_sources(&sources.statuses());
+            Ok((page, Audited::sources(shown)))
+        };
+        if offset == 0 {
+            self.audited(AuditAction::Timeline, &nhs, read)
+        } else {
+            let access = self.require_access(AuditAction::Timeline, &nhs)?;
+            read(&access).map(|(page, _)| page)
+        }
     }
 
     /// Per source: last success, last attempt and its outcome.

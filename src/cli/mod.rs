@@ -122,6 +122,15 @@ enum Command {
         /// Only these sources, by endpoint name or id (repeatable).
         #[arg(long = "source")]
         sources: Vec<String>,
+        /// Only entries whose title or detail has every one of these words (word starts).
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many entries (a page, read from the cache's index).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: Option<u64>,
+        /// Skip this many entries first (with --limit).
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
         #[arg(long)]
         json: bool,
     },
@@ -340,6 +349,9 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             patient,
             kinds,
             sources,
+            search,
+            limit,
+            offset,
             json,
         } => {
             let app = open(&cli)?;
@@ -347,7 +359,30 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 kinds: kinds.iter().copied().map(EventKind::from).collect(),
                 sources: sources.clone(),
             };
-            if *json {
+            if search.is_some() || limit.is_some() || *offset > 0 {
+                let page = app.timeline_page(
+                    patient.nhs.as_str(),
+                    &query,
+                    search.as_deref(),
+                    *offset,
+                    limit.unwrap_or(crossview::store::MAX_PAGE),
+                )?;
+                if *json {
+                    print_json(&page.events)?;
+                } else {
+                    output::print_timeline(&page.events);
+                    let first = if page.events.is_empty() {
+                        page.offset
+                    } else {
+                        page.offset + 1
+                    };
+                    say!(
+                        "\nEntries {first}–{} of {} matching.",
+                        page.offset + page.events.len() as u64,
+                        page.total
+                    );
+                }
+            } else if *json {
                 print_json(&app.timeline(patient.nhs.as_str(), &query)?)?;
             } else {
                 let record = app.record(patient.nhs.as_str(), &query)?;

@@ -7,6 +7,7 @@
 pub(crate) mod cipher;
 mod forget;
 mod lock;
+mod page;
 mod read;
 mod schema;
 mod write;
@@ -19,6 +20,7 @@ use crate::error::{ErrorCode, HasCode};
 use crate::private_dir::{self, DirError};
 
 pub use lock::SyncLock;
+pub use page::{MAX_PAGE, TimelinePage, fts_query};
 pub use read::{CachedResource, SourceState, SourceStatus, TimelineFilter};
 pub use schema::SCHEMA_VERSION;
 pub use write::{Committed, Provenance, RunId, RunOutcome, RunStart, RunSummary, StoredResource};

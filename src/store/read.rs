@@ -91,6 +91,14 @@ pub struct SourceStatus {
     pub stale: bool,
 }
 
+/// Which table drives an events query.
+enum EventsFrom {
+    /// The patient's current runs (the whole timeline, or a filter of it).
+    Patient,
+    /// A list of event rowids (a page).
+    Rows,
+}
+
 impl Store {
     /// Events for a patient, newest first; undated events last.
     pub fn timeline(
@@ -146,14 +154,55 @@ impl Store {
         conditions: &str,
         extra: Vec<String>,
     ) -> Result<Vec<TimelineEvent>, StoreError> {
+        self.query_events_from(patient, EventsFrom::Patient, conditions, extra)
+    }
+
+    /// The events of `rowids` (of this patient's current runs), in timeline order.
+    pub(super) fn events_by_rowid(
+        &self,
+        patient: &str,
+        rowids: &[i64],
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let list = rowids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.query_events_from(
+            patient,
+            EventsFrom::Rows,
+            &format!(" AND e.rowid IN ({list})"),
+            Vec::new(),
+        )
+    }
+
+    fn query_events_from(
+        &self,
+        patient: &str,
+        from: EventsFrom,
+        conditions: &str,
+        extra: Vec<String>,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let from = match from {
+            EventsFrom::Patient => {
+                "FROM current_run c
+             JOIN sync_run s ON s.run_id = c.run_id
+             JOIN event e ON e.run_id = c.run_id
+             JOIN resource r ON r.run_id = e.run_id AND r.resource_type = e.resource_type AND r.id = e.resource_id"
+            }
+            // A few rows by rowid: the event table drives (CROSS JOIN keeps that order).
+            EventsFrom::Rows => {
+                "FROM event e
+             CROSS JOIN current_run c ON c.run_id = e.run_id
+             CROSS JOIN sync_run s ON s.run_id = c.run_id
+             CROSS JOIN resource r ON r.run_id = e.run_id AND r.resource_type = e.resource_type AND r.id = e.resource_id"
+            }
+        };
         let sql = format!(
             "SELECT e.kind, e.date, e.title, e.status, e.entered_in_error, e.detail, e.codes, s.source, s.source_kind,
                     e.resource_type, e.resource_id, r.version_id, r.last_updated, r.fetched_at, r.fhir_version,
                     c.endpoint_id, s.finished_at, e.marks, e.restricted
-             FROM current_run c
-             JOIN sync_run s ON s.run_id = c.run_id
-             JOIN event e ON e.run_id = c.run_id
-             JOIN resource r ON r.run_id = e.run_id AND r.resource_type = e.resource_type AND r.id = e.resource_id
+             {from}
              WHERE c.patient_key = ?{conditions}
              ORDER BY e.sort_key = '', e.sort_key DESC, s.source, e.resource_type, e.resource_id"
         );

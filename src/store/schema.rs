@@ -151,6 +151,28 @@ const V4: &str = r#"
 ALTER TABLE sync_run ADD COLUMN list_notes TEXT NOT NULL DEFAULT '[]';
 "#;
 
+/// V5: the timeline a page at a time — an index in display order per run, and
+/// full-text search over titles and details (FTS5, kept in step by triggers).
+const V5: &str = r#"
+CREATE INDEX event_page ON event (run_id, sort_key DESC, resource_type, resource_id);
+CREATE INDEX event_page_kind ON event (run_id, kind, sort_key DESC, resource_type, resource_id);
+CREATE VIRTUAL TABLE event_text USING fts5(
+    title, detail, content = 'event', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO event_text (event_text) VALUES ('rebuild');
+CREATE TRIGGER event_text_insert AFTER INSERT ON event BEGIN
+    INSERT INTO event_text (rowid, title, detail) VALUES (new.rowid, new.title, new.detail);
+END;
+CREATE TRIGGER event_text_delete AFTER DELETE ON event BEGIN
+    INSERT INTO event_text (event_text, rowid, title, detail) VALUES ('delete', old.rowid, old.title, old.detail);
+END;
+CREATE TRIGGER event_text_update AFTER UPDATE OF title, detail ON event BEGIN
+    INSERT INTO event_text (event_text, rowid, title, detail) VALUES ('delete', old.rowid, old.title, old.detail);
+    INSERT INTO event_text (rowid, title, detail) VALUES (new.rowid, new.title, new.detail);
+END;
+"#;
+
 /// Ids for V1 rows: the slug of the name, as a V1 configuration (no ids) derives them.
 fn v2_ids(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
     let names: Vec<String> = {
@@ -185,11 +207,12 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(V2, v2_ids),
         M::up(V3),
         M::up(V4),
+        M::up(V5),
     ])
 }
 
 /// Schema number this code writes.
-pub const SCHEMA_VERSION: usize = 4;
+pub const SCHEMA_VERSION: usize = 5;
 
 #[cfg(test)]
 mod tests {

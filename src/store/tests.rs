@@ -447,3 +447,160 @@ fn the_audit_witness_only_moves_forwards() {
     store.advance_witness("audit_head", 12, "h12").unwrap();
     assert_eq!(store.meta("audit_head").unwrap().as_deref(), Some("12 h12"));
 }
+
+fn dated_allergy(id: &str, text: &str, date: &str) -> StoredResource {
+    resource(
+        json!({"resourceType": "AllergyIntolerance", "id": id, "code": {"text": text},
+        "patient": {"reference": "Patient/p"}, "recordedDate": date}),
+    )
+}
+
+#[test]
+fn pages_follow_the_timeline_order_with_counts_and_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
+    let a: Vec<StoredResource> = (0..30)
+        .map(|i| {
+            dated_allergy(
+                &format!("a{i}"),
+                &format!("Penicillin {i}"),
+                &format!("2020-01-{:02}", i % 28 + 1),
+            )
+        })
+        .chain([allergy("undated", "Latex glove reaction")].map(|mut r| {
+            r.event.as_mut().unwrap().date = None;
+            r.event.as_mut().unwrap().sort_key = String::new();
+            r
+        }))
+        .collect();
+    let b: Vec<StoredResource> = (0..25)
+        .map(|i| {
+            dated_allergy(
+                &format!("b{i}"),
+                &format!("Égg allergy {i}"),
+                &format!("2021-03-{:02}", i % 28 + 1),
+            )
+        })
+        .collect();
+    synced(&mut store, "A", a);
+    synced(&mut store, "B", b);
+    let patient = "9990000018";
+    let all = store.timeline(patient, &TimelineFilter::default()).unwrap();
+    assert_eq!(all.len(), 56);
+    // Pages of 7, joined, are the whole timeline in its order.
+    let mut joined = Vec::new();
+    for offset in (0..56).step_by(7) {
+        let page = store
+            .timeline_page(patient, &TimelineFilter::default(), None, offset, 7)
+            .unwrap();
+        assert_eq!(page.total, 56);
+        joined.extend(
+            page.events
+                .into_iter()
+                .map(|e| (e.source_id, e.resource_id)),
+        );
+    }
+    let expected: Vec<(String, String)> = all
+        .iter()
+        .map(|e| (e.source_id.clone(), e.resource_id.clone()))
+        .collect();
+    assert_eq!(joined, expected);
+    assert_eq!(
+        joined.last().unwrap().1,
+        "undated",
+        "undated entries come last"
+    );
+
+    // Counts per source whatever the source filter; per kind whatever the kind filter.
+    let only_b = TimelineFilter {
+        kinds: vec![],
+        sources: vec!["B".into()],
+    };
+    let page = store.timeline_page(patient, &only_b, None, 0, 5).unwrap();
+    assert_eq!(page.total, 25);
+    assert_eq!(page.by_source.get("A"), Some(&31));
+    assert_eq!(page.by_source.get("B"), Some(&25));
+    assert_eq!(page.by_kind.get("allergy"), Some(&25));
+
+    // Search: word starts, any case, accents folded; quotes and FTS syntax are just text.
+    let found = store
+        .timeline_page(patient, &TimelineFilter::default(), Some("egg ALL"), 0, 100)
+        .unwrap();
+    assert_eq!(found.total, 25);
+    assert!(found.events.iter().all(|e| e.title.contains("allergy")));
+    let none = store
+        .timeline_page(
+            patient,
+            &TimelineFilter::default(),
+            Some("\"peni OR NEAR(x"),
+            0,
+            100,
+        )
+        .unwrap();
+    assert_eq!(none.total, 0);
+    assert_eq!(
+        store
+            .timeline_page(patient, &TimelineFilter::default(), Some("glove"), 0, 10)
+            .unwrap()
+            .total,
+        1
+    );
+
+    // A restricted entry is never found by what it says.
+    synced(
+        &mut store,
+        "C",
+        vec![resource(
+            json!({"resourceType": "AllergyIntolerance", "id": "r1",
+            "meta": {"security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}]},
+            "code": {"text": "Zopiclone sensitivity"}, "patient": {"reference": "Patient/p"}, "recordedDate": "2020-01-01"}),
+        )],
+    );
+    assert_eq!(
+        store
+            .timeline_page(
+                patient,
+                &TimelineFilter::default(),
+                Some("zopiclone"),
+                0,
+                10
+            )
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .timeline_page(patient, &TimelineFilter::default(), None, 0, 10)
+            .unwrap()
+            .total,
+        57
+    );
+
+    // A new sync of A replaces its rows in the index too: old words are not found.
+    synced(
+        &mut store,
+        "A",
+        vec![dated_allergy("z", "Peanut", "2022-01-01")],
+    );
+    assert_eq!(
+        store
+            .timeline_page(
+                patient,
+                &TimelineFilter::default(),
+                Some("penicillin"),
+                0,
+                10
+            )
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .timeline_page(patient, &TimelineFilter::default(), Some("pean"), 0, 10)
+            .unwrap()
+            .total,
+        1
+    );
+}

@@ -232,9 +232,17 @@ pub(super) fn insert_event(
     e: &DerivedEvent,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO event (run_id, resource_type, resource_id, kind, date, sort_key, title, status,
+        // An upsert, not OR REPLACE: a replaced row would skip the delete trigger
+        // that keeps the full-text index in step.
+        "INSERT INTO event (run_id, resource_type, resource_id, kind, date, sort_key, title, status,
              entered_in_error, detail, codes, medication_ref, marks, restricted)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (run_id, resource_type, resource_id) DO UPDATE SET
+             kind = excluded.kind, date = excluded.date, sort_key = excluded.sort_key,
+             title = excluded.title, status = excluded.status,
+             entered_in_error = excluded.entered_in_error, detail = excluded.detail,
+             codes = excluded.codes, medication_ref = excluded.medication_ref,
+             marks = excluded.marks, restricted = excluded.restricted",
     )?
     .execute(params![
         run,

@@ -58,6 +58,19 @@ stale: boolean,
  * Set when the source restricted this entry.
  */
 restricted: Restricted | null, };
+export type TimelinePage = { events: Array<TimelineEvent>, 
+/**
+ * Events matching the filter and search, on every page.
+ */
+total: number, offset: number, 
+/**
+ * Matching events per kind, whatever the kind filter (for the filter's counts).
+ */
+by_kind: { [key in string]: number }, 
+/**
+ * Matching events per source id, whatever the source filter.
+ */
+by_source: { [key in string]: number }, };
 export type ConsentNote = { 
 /**
  * `Consent/{id}`.
