@@ -23,6 +23,55 @@ fi
 CROSSVIEW_REAL_FHIR="$URLS" CROSSVIEW_BENCH_NHS="$NHS" CROSSVIEW_BENCH_FIXTURE_BIG=${CROSSVIEW_BENCH_FIXTURE_BIG:-20000} \
   cargo bench --locked -p crossview --bench sync_real
 
+# Timeline reads from the cache at ~2,400 / 25,000 / 100,000 resources (no servers needed).
+cargo bench --locked -p crossview --bench timeline_read
+
+# Scale, side by side in one run, per record size: Crossview's first and second
+# sync (wall, CPU, peak RSS), the peer script (../shared/real-fhir/peer_sync.py,
+# where present) and the raw-HTTP floor, against the three real servers loaded
+# with one patient of that size (load.py --big-patient; the demo's big patient
+# without ../shared).
+cargo build --release --locked -p crossview --bench http_floor >/dev/null 2>&1 || true
+FLOOR="$(ls -t target/release/deps/http_floor-* 2>/dev/null | grep -v '\.d$' | head -1)"
+measure() { # label, command...: wall s, CPU s, peak RSS MiB of the command and its children
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+label, cmd = sys.argv[1], sys.argv[2:]
+t = time.perf_counter()
+done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{label}: wall {wall:.2f} s, CPU {r.ru_utime + r.ru_stime:.2f} s, peak RSS {r.ru_maxrss / 1024:.0f} MiB, exit {done.returncode}")
+if done.returncode not in (0, 3):
+    print(done.stderr[-2000:])
+PY
+}
+for SIZE in ${CROSSVIEW_BENCH_SCALE:-2400 25000 100000}; do
+  echo "== one patient of about $SIZE resources across three servers"
+  RESET=1 scripts/real-fhir.sh start "${PORTS[@]}" >/dev/null
+  if [ -f ../shared/real-fhir/load.py ]; then
+    OUTDIR="$(mktemp -d)"
+    "$VENV/bin/python" ../shared/real-fhir/load.py --servers "$URLS" --patients 0 --big-patient "$SIZE" --seed 77 --out "$OUTDIR" | tail -1
+    NHS=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print([p for p in m['patients'] if p['big']][0]['nhs_number'])" "$OUTDIR/manifest.json")
+  else
+    target/release/crossview demo load --big "$SIZE" --server http://127.0.0.1:18101 --server http://127.0.0.1:18102 --server http://127.0.0.1:18103 >/dev/null
+    NHS=9990009007
+  fi
+  CFG="$(mktemp -d)"
+  printf '[[endpoint]]\nname = "A"\nkind = "hospital"\nbase_url = "http://127.0.0.1:18101"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n\n[[endpoint]]\nname = "B"\nkind = "hospital"\nbase_url = "http://127.0.0.1:18102"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n\n[[endpoint]]\nname = "GP"\nkind = "gp"\nbase_url = "http://127.0.0.1:18103"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n' > "$CFG/config.toml"
+  export CROSSVIEW_DB_KEY=4242424242424242424242424242424242424242424242424242424242424242 CROSSVIEW_ACCESS_BASIS=direct-care
+  measure "crossview sync, empty cache" target/release/crossview --config "$CFG/config.toml" --data-dir "$CFG/data" sync --nhs "$NHS"
+  measure "crossview sync, nothing changed" target/release/crossview --config "$CFG/config.toml" --data-dir "$CFG/data" sync --nhs "$NHS"
+  du -sh "$CFG/data" | sed 's/^/cache size: /'
+  if [ -f ../shared/real-fhir/peer_sync.py ]; then
+    measure "peer_sync.py (fhirpy), 1 run" "$VENV/bin/python" ../shared/real-fhir/peer_sync.py "$NHS" ${URLS//,/ } --db "$CFG/peer.sqlite"
+  else
+    echo "NOTICE: ../shared is not present: the peer script comparison is skipped"
+  fi
+  [ -n "$FLOOR" ] && CROSSVIEW_REAL_FHIR="$URLS" CROSSVIEW_BENCH_NHS="$NHS" "$FLOOR"
+  rm -rf "$CFG"
+done
+
 # Desktop app: launch to first paint of a ~10,000-event timeline, and memory after load.
 (cd ui && npm run build >/dev/null)
 xvfb-run -a -s "-screen 0 1280x800x24" cargo bench --locked -p crossview-desktop --bench startup

@@ -149,6 +149,10 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
+        // Decrypted pages kept in memory (16 MiB rather than SQLite's 2,000 pages):
+        // a page of a long record read again is not decrypted again.
+        conn.pragma_update(None, "cache_size", -16_384)
+            .map_err(open_err)?;
         schema::migrations()
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migrate {
