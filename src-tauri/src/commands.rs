@@ -8,9 +8,9 @@ use tauri::ipc::Channel;
 use crossview::UiError;
 use crossview::app::{
     Access, App, AppInfo, AuditEntry, Basis, ConnectionReport, DischargeView, EndpointSettings,
-    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport, TimelineQuery,
+    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport, TimelinePage,
+    TimelineQuery,
 };
-use crossview::store::TimelinePage;
 use crossview::timeline::EventKind;
 
 use crate::state::AppState;

@@ -32,7 +32,7 @@ pub use crate::config::EndpointSettings;
 pub use crate::discharge::{DischargeRecord, DischargeView};
 pub use crate::patient_search::{PatientMatch, PatientSearch};
 pub use crate::reconcile::Summary;
-pub use crate::store::{RunOutcome, SourceStatus};
+pub use crate::store::{MAX_PAGE, RunOutcome, SourceStatus, TimelinePage};
 pub use crate::sync::{EndpointOutcome, NoProgress, Progress, ProgressSink, SyncReport};
 
 /// How a front starts the app.

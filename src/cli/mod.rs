@@ -365,7 +365,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     &query,
                     search.as_deref(),
                     *offset,
-                    limit.unwrap_or(crossview::store::MAX_PAGE),
+                    limit.unwrap_or(crossview::app::MAX_PAGE),
                 )?;
                 if *json {
                     print_json(&page.events)?;
