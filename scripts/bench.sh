@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Benchmarks (figures printed, not pass/fail): sync of the big patient from three
-# real FHIR servers, and of a large in-process fixture patient.
+# Benchmarks (figures printed, not pass/fail). Parts, all by default:
+#   scripts/bench.sh [sync] [reads] [scale] [app]
+# sync: the big patient from three real FHIR servers and a large in-process
+# fixture patient; reads: timeline reads from the cache at three sizes; scale:
+# Crossview against the peer script and the raw-HTTP floor at three sizes;
+# app: the desktop app's first paint and memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PARTS="${*:-sync reads scale app}"
+want() { [[ " $PARTS " == *" $1 "* ]]; }
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 PORTS=(18101 18102 18103)
 URLS="http://127.0.0.1:18101,http://127.0.0.1:18102,http://127.0.0.1:18103"
 trap 'scripts/real-fhir.sh stop "${PORTS[@]}" >/dev/null 2>&1 || true' EXIT
-RESET=1 scripts/real-fhir.sh start "${PORTS[@]}"
 cargo build --release --locked --bin crossview
+VENV="$(scripts/real-fhir.sh home)/venv"
 if [ -f ../shared/real-fhir/load.py ]; then
-  VENV="$(scripts/real-fhir.sh home)/venv"
   "$VENV/bin/python" -c "import carebundle, fhirpy" 2>/dev/null || { python3 -m venv "$VENV"; "$VENV/bin/pip" install -q "carebundle==0.5.0" "fhirpy==2.3.1"; }
+fi
+if want sync; then
+RESET=1 scripts/real-fhir.sh start "${PORTS[@]}"
+if [ -f ../shared/real-fhir/load.py ]; then
   "$VENV/bin/python" ../shared/real-fhir/load.py --servers "$URLS" | tail -2
   NHS=${CROSSVIEW_BENCH_NHS:-9998829763}
 else
@@ -22,15 +31,17 @@ else
 fi
 CROSSVIEW_REAL_FHIR="$URLS" CROSSVIEW_BENCH_NHS="$NHS" CROSSVIEW_BENCH_FIXTURE_BIG=${CROSSVIEW_BENCH_FIXTURE_BIG:-20000} \
   cargo bench --locked -p crossview --bench sync_real
+fi
 
 # Timeline reads from the cache at ~2,400 / 25,000 / 100,000 resources (no servers needed).
-cargo bench --locked -p crossview --bench timeline_read
+if want reads; then cargo bench --locked -p crossview --bench timeline_read; fi
 
 # Scale, side by side in one run, per record size: Crossview's first and second
 # sync (wall, CPU, peak RSS), the peer script (../shared/real-fhir/peer_sync.py,
 # where present) and the raw-HTTP floor, against the three real servers loaded
 # with one patient of that size (load.py --big-patient; the demo's big patient
 # without ../shared).
+if want scale; then
 cargo build --release --locked -p crossview --bench http_floor >/dev/null 2>&1 || true
 FLOOR="$(ls -t target/release/deps/http_floor-* 2>/dev/null | grep -v '\.d$' | head -1)"
 measure() { # label, command...: wall s, CPU s, peak RSS MiB of the command and its children
@@ -71,7 +82,10 @@ for SIZE in ${CROSSVIEW_BENCH_SCALE:-2400 25000 100000}; do
   [ -n "$FLOOR" ] && CROSSVIEW_REAL_FHIR="$URLS" CROSSVIEW_BENCH_NHS="$NHS" "$FLOOR"
   rm -rf "$CFG"
 done
+fi
 
 # Desktop app: launch to first paint of a ~10,000-event timeline, and memory after load.
-(cd ui && npm run build >/dev/null)
-xvfb-run -a -s "-screen 0 1280x800x24" cargo bench --locked -p crossview-desktop --bench startup
+if want app; then
+  (cd ui && npm run build >/dev/null)
+  xvfb-run -a -s "-screen 0 1280x800x24" cargo bench --locked -p crossview-desktop --bench startup
+fi
