@@ -59,6 +59,7 @@ PY
 }
 for SIZE in ${CROSSVIEW_BENCH_SCALE:-2400 25000 100000}; do
   echo "== one patient of about $SIZE resources across three servers"
+  scripts/real-fhir.sh stop "${PORTS[@]}" >/dev/null 2>&1 || true
   RESET=1 scripts/real-fhir.sh start "${PORTS[@]}" >/dev/null
   if [ -f ../shared/real-fhir/load.py ]; then
     OUTDIR="$(mktemp -d)"
