@@ -372,6 +372,18 @@ async fn no_secret_appears_in_any_output_or_log_line() {
             .iter()
             .any(|l| l["endpoint"] == "token-trust" && l["outcome"] == "ok")
     );
+    // The discovery and token requests are logged too (address and id only).
+    assert!(lines.iter().any(|l| {
+        l["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/.well-known/smart-configuration")
+    }));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["method"] == "POST" && l["url"].as_str().unwrap().ends_with("/token"))
+    );
     let everything = format!("{outputs}\n{log}");
     let s = server.state.lock().unwrap();
     assert!(!s.issued.is_empty());

@@ -310,6 +310,9 @@ impl Endpoint {
             (Interface::GpConnect, None) => Some(
                 "interface = \"gp-connect\" needs an [endpoint.gp_connect] table (from_asid, to_asid, consumer_ods, practitioner_id, practitioner_name)".into(),
             ),
+            (Interface::GpConnect, Some(_)) if self.fhir_version == FhirVersionSetting::R4 => Some(
+                "GP Connect Access Record: Structured is STU3; fhir_version must be \"auto\" or \"STU3\"".into(),
+            ),
             (Interface::GpConnect, Some(_)) if self.auth.sends_credentials() => Some(
                 "GP Connect sends its consumer JWT in the Authorization header, so [endpoint.auth] must be none; the provider authenticates Crossview by mutual TLS ([endpoint.tls])".into(),
             ),
@@ -815,6 +818,10 @@ auth = { type = "bearer", token_env = "MEADOW_TOKEN" }
                 "token_env or token_keyring",
             ),
             ("[endpoint.tls]\nclient_cert = \"c.pem\"\n", "go together"),
+            (
+                "interface = \"gp-connect\"\nfhir_version = \"R4\"\n[endpoint.gp_connect]\nfrom_asid = \"1\"\nto_asid = \"2\"\nconsumer_ods = \"A\"\npractitioner_id = \"G\"\npractitioner_name = \"D\"\n",
+                "is STU3",
+            ),
             (
                 "[endpoint.auth]\ntype = \"client-credentials\"\nclient_id = \"c\"\nkey_file = \"k\"\nclient_secret = \"x\"\n",
                 "unknown field",

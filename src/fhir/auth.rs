@@ -59,6 +59,7 @@ impl Credentials {
         auth: &AuthConfig,
         base: &Url,
         http: reqwest::Client,
+        endpoint: &str,
     ) -> Result<Credentials, FhirError> {
         match auth {
             AuthConfig::None => Ok(Credentials::None),
@@ -124,6 +125,7 @@ impl Credentials {
                     kid: kid.clone(),
                     key,
                     http,
+                    endpoint: endpoint.to_string(),
                     state: Mutex::new(TokenState::default()),
                 })))
             }
@@ -184,6 +186,8 @@ pub struct TokenSource {
     kid: Option<String>,
     key: jsonwebtoken::EncodingKey,
     http: reqwest::Client,
+    /// The endpoint's id, for the request log.
+    endpoint: String,
     state: Mutex<TokenState>,
 }
 
@@ -246,6 +250,31 @@ impl TokenSource {
         Ok(value)
     }
 
+    /// One line in the request log for a discovery or token request (never its body).
+    fn log(
+        &self,
+        method: &str,
+        url: &str,
+        id: &str,
+        status: Option<u16>,
+        started: std::time::Instant,
+    ) {
+        super::request_log::record(&super::request_log::Line {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            endpoint: &self.endpoint,
+            method,
+            url,
+            request_id: id,
+            status,
+            outcome: match status {
+                Some(s) if (200..300).contains(&s) => "ok",
+                Some(_) => "http-error",
+                None => "unreachable",
+            },
+            ms: started.elapsed().as_millis() as u64,
+        });
+    }
+
     /// The token endpoint from `[base]/.well-known/smart-configuration`.
     async fn discover(&self) -> Result<Url, FhirError> {
         let base = self.base.as_str().trim_end_matches('/');
@@ -257,13 +286,23 @@ impl TokenSource {
                 "no token_url is configured and {shown} {why}; set token_url"
             ))
         };
-        let resp = self
+        let id = request_id();
+        let started = std::time::Instant::now();
+        let sent = self
             .http
             .get(url.clone())
-            .header(super::client::REQUEST_ID_HEADER, request_id())
+            .header(super::client::REQUEST_ID_HEADER, &id)
             .send()
-            .await
-            .map_err(|e| missing(format!("could not be read ({})", transport_detail(&e))))?;
+            .await;
+        self.log(
+            "GET",
+            &shown,
+            &id,
+            sent.as_ref().ok().map(|r| r.status().as_u16()),
+            started,
+        );
+        let resp =
+            sent.map_err(|e| missing(format!("could not be read ({})", transport_detail(&e))))?;
         if !resp.status().is_success() {
             return Err(missing(format!("answered HTTP {}", resp.status().as_u16())));
         }
@@ -321,18 +360,26 @@ impl TokenSource {
             form.push(("scope", scope));
         }
         let id = request_id();
-        let resp = self
+        let started = std::time::Instant::now();
+        let sent = self
             .http
             .post(url.clone())
             .header(super::client::REQUEST_ID_HEADER, &id)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
             .send()
-            .await
-            .map_err(|e| FhirError::Unreachable {
-                url: format!("{shown} [X-Request-ID {id}]"),
-                detail: transport_detail(&e),
-            })?;
+            .await;
+        self.log(
+            "POST",
+            &shown,
+            &id,
+            sent.as_ref().ok().map(|r| r.status().as_u16()),
+            started,
+        );
+        let resp = sent.map_err(|e| FhirError::Unreachable {
+            url: format!("{shown} [X-Request-ID {id}]"),
+            detail: transport_detail(&e),
+        })?;
         let status = resp.status();
         let body = bounded_text(resp).await.unwrap_or_default();
         let answer: Option<TokenAnswer> = serde_json::from_str(&body).ok();

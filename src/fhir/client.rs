@@ -241,7 +241,7 @@ impl FhirClient {
         let http = super::tls::configure(builder, &ep.tls)?
             .build()
             .map_err(|e| FhirError::Setup(e.to_string()))?;
-        let credentials = Credentials::load(&ep.auth, &ep.base_url, http.clone())?;
+        let credentials = Credentials::load(&ep.auth, &ep.base_url, http.clone(), &ep.id())?;
         let base = ep.base_url.as_str().trim_end_matches('/').to_string();
         Ok(FhirClient {
             http,
