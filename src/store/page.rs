@@ -3,7 +3,6 @@
 //! with the counts per kind and per source from SQL, and full-text search
 //! (FTS5) over titles and details.
 
-use rusqlite::params_from_iter;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -40,52 +39,8 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
-struct Where {
-    sql: String,
-    args: Vec<String>,
-}
-
-impl Where {
-    /// `kinds`/`sources`: whether those filters apply (counts leave their own out).
-    fn new(
-        patient: &str,
-        filter: &TimelineFilter,
-        text: Option<&str>,
-        kinds: bool,
-        sources: bool,
-    ) -> Where {
-        let mut w = Where {
-            sql: "c.patient_key = ?".into(),
-            args: vec![patient.to_string()],
-        };
-        if kinds && !filter.kinds.is_empty() {
-            w.sql.push_str(&format!(
-                " AND e.kind IN ({})",
-                vec!["?"; filter.kinds.len()].join(",")
-            ));
-            w.args
-                .extend(filter.kinds.iter().map(|k| k.as_str().to_string()));
-        }
-        if sources && !filter.sources.is_empty() {
-            w.sql.push_str(&format!(
-                " AND c.endpoint_id IN ({})",
-                vec!["?"; filter.sources.len()].join(",")
-            ));
-            w.args.extend(filter.sources.iter().cloned());
-        }
-        if let Some(q) = text {
-            // Restricted entries are never found by what they say.
-            w.sql.push_str(
-                " AND e.restricted IS NULL AND e.rowid IN (SELECT rowid FROM event_text WHERE event_text MATCH ?)",
-            );
-            w.args.push(q.to_string());
-        }
-        w
-    }
-}
-
-const FROM: &str =
-    "FROM current_run c JOIN sync_run s ON s.run_id = c.run_id JOIN event e ON e.run_id = c.run_id";
+/// Matching events per (source id, kind).
+type Counts = Vec<(String, String, u64)>;
 
 /// One source's next row in display order.
 struct Head {
@@ -193,6 +148,69 @@ impl Store {
         Ok(out)
     }
 
+    /// Events per (source, kind): one grouped scan of the kind index.
+    fn grouped_counts(&self, patient: &str) -> Result<Counts, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.endpoint_id, e.kind, count(*) FROM current_run c JOIN event e ON e.run_id = c.run_id
+             WHERE c.patient_key = ?1 GROUP BY c.endpoint_id, e.kind",
+        )?;
+        let rows = st.query_map([patient], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A search: every match read once (from the full-text index), counted per
+    /// (source, kind), filtered, ordered and sliced here. Restricted entries are
+    /// never found by what they say.
+    fn searched_page(
+        &self,
+        patient: &str,
+        filter: &TimelineFilter,
+        query: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<i64>, Counts), StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.rowid, c.endpoint_id, e.kind, e.sort_key, s.source, e.resource_type, e.resource_id
+             FROM event_text t
+             JOIN event e ON e.rowid = t.rowid
+             JOIN current_run c ON c.run_id = e.run_id
+             JOIN sync_run s ON s.run_id = c.run_id
+             WHERE event_text MATCH ?1 AND c.patient_key = ?2 AND e.restricted IS NULL",
+        )?;
+        let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+        let mut matches: Vec<Head> = Vec::new();
+        let mut rows = st.query(rusqlite::params![query, patient])?;
+        while let Some(r) = rows.next()? {
+            let endpoint: String = r.get(1)?;
+            let kind: String = r.get(2)?;
+            let shown = (filter.kinds.is_empty()
+                || filter.kinds.iter().any(|k| k.as_str() == kind))
+                && (filter.sources.is_empty() || filter.sources.contains(&endpoint));
+            if shown {
+                matches.push(Head {
+                    rowid: r.get(0)?,
+                    sort_key: r.get(3)?,
+                    source: r.get(4)?,
+                    resource_type: r.get(5)?,
+                    resource_id: r.get(6)?,
+                    stream: 0,
+                });
+            }
+            *counts.entry((endpoint, kind)).or_default() += 1;
+        }
+        matches.sort_by(|a, b| a.key().cmp(&b.key()));
+        let rowids = matches
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit as usize)
+            .map(|h| h.rowid)
+            .collect();
+        Ok((
+            rowids,
+            counts.into_iter().map(|((e, k), n)| (e, k, n)).collect(),
+        ))
+    }
+
     /// Events `offset..offset + limit` of the timeline (newest first, undated
     /// last; the same order as [`Store::timeline`]), with the totals.
     pub fn timeline_page(
@@ -206,35 +224,14 @@ impl Store {
         let limit = limit.clamp(1, MAX_PAGE);
         let query = text.and_then(fts_query);
         let text = query.as_deref();
-        let all = Where::new(patient, filter, text, true, true);
-        let rowids: Vec<i64> = match text {
-            // Few matches: ordered by SQL over the full-text index's answer.
-            Some(_) => {
-                let sql = format!(
-                    "SELECT e.rowid {FROM} WHERE {} ORDER BY e.sort_key = '', e.sort_key DESC, s.source, e.resource_type, e.resource_id LIMIT {limit} OFFSET {offset}",
-                    all.sql
-                );
-                let mut st = self.conn.prepare_cached(&sql)?;
-                st.query_map(params_from_iter(all.args.iter()), |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            }
+        let (rowids, grouped) = match text {
+            Some(q) => self.searched_page(patient, filter, q, offset, limit)?,
             // The whole record: each source's rows in display order straight from
             // its index, merged; only `offset + limit` rows are read per source.
-            None => self.merged_page(patient, filter, offset, limit)?,
-        };
-        // Counts per (source, kind) in one grouped scan of the kind index, then summed
-        // three ways: the total, per kind (any kind) and per source (any source).
-        let grouped: Vec<(String, String, u64)> = {
-            let unfiltered = Where::new(patient, filter, text, false, false);
-            let mut st = self.conn.prepare_cached(&format!(
-                "SELECT c.endpoint_id, e.kind, count(*) FROM current_run c JOIN event e ON e.run_id = c.run_id
-                 WHERE {} GROUP BY c.endpoint_id, e.kind",
-                unfiltered.sql
-            ))?;
-            st.query_map(params_from_iter(unfiltered.args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<Result<_, _>>()?
+            None => (
+                self.merged_page(patient, filter, offset, limit)?,
+                self.grouped_counts(patient)?,
+            ),
         };
         let kind_in =
             |k: &str| filter.kinds.is_empty() || filter.kinds.iter().any(|x| x.as_str() == k);
