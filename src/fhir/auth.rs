@@ -259,20 +259,21 @@ impl TokenSource {
         status: Option<u16>,
         started: std::time::Instant,
     ) {
-        super::request_log::record(&super::request_log::Line {
-            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        let request = super::request_log::Request {
             endpoint: &self.endpoint,
             method,
             url,
             request_id: id,
+            started,
+        };
+        request.done(
             status,
-            outcome: match status {
+            match status {
                 Some(s) if (200..300).contains(&s) => "ok",
                 Some(_) => "http-error",
                 None => "unreachable",
             },
-            ms: started.elapsed().as_millis() as u64,
-        });
+        );
     }
 
     /// The token endpoint from `[base]/.well-known/smart-configuration`.

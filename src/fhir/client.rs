@@ -421,18 +421,14 @@ impl FhirClient {
             } else {
                 "GET"
             };
-            let log = |status: Option<u16>, outcome: &str| {
-                request_log::record(&request_log::Line {
-                    time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    endpoint: &self.endpoint,
-                    method,
-                    url: &address,
-                    request_id: &id,
-                    status,
-                    outcome,
-                    ms: started.elapsed().as_millis() as u64,
-                });
+            let logged = request_log::Request {
+                endpoint: &self.endpoint,
+                method,
+                url: &address,
+                request_id: &id,
+                started,
             };
+            let log = |status: Option<u16>, outcome: &str| logged.done(status, outcome);
             let sent = tokio::time::timeout_at(self.budget.deadline, request.send()).await;
             let resp = match sent {
                 Err(_) => {
