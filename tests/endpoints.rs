@@ -199,9 +199,11 @@ async fn renaming_an_endpoint_keeps_its_data_and_repointing_it_does_not_pass_old
         &gp_server.base_url(),
     );
     let renamed = app(&path).open_patient(nhs).unwrap();
-    assert_eq!(renamed.events.len(), before.len());
+    assert_eq!(renamed.timeline.events.len(), before.len());
+    assert_eq!(renamed.timeline.total, before.len() as u64);
     assert!(
         renamed
+            .timeline
             .events
             .iter()
             .all(|e| e.source == "Meadow Lane Medical Practice" && !e.stale)
@@ -218,7 +220,7 @@ async fn renaming_an_endpoint_keeps_its_data_and_repointing_it_does_not_pass_old
     );
     let moved = app(&path).open_patient(nhs).unwrap();
     assert_eq!(
-        moved.events.len(),
+        moved.timeline.events.len(),
         before.len(),
         "still shown, nothing lost"
     );
@@ -227,7 +229,7 @@ async fn renaming_an_endpoint_keeps_its_data_and_repointing_it_does_not_pass_old
         .as_str()
         .trim_end_matches('/')
         .to_string();
-    for e in &moved.events {
+    for e in &moved.timeline.events {
         assert!(e.stale, "flagged as possibly out of date");
         assert_ne!(
             e.source, "Meadow Lane Medical Practice",
@@ -247,12 +249,14 @@ async fn renaming_an_endpoint_keeps_its_data_and_repointing_it_does_not_pass_old
     assert!(report.all_ok(), "{report:?}");
     let now = app(&path).open_patient(nhs).unwrap();
     assert!(
-        now.events
+        now.timeline
+            .events
             .iter()
             .all(|e| e.source == "Meadow Lane Medical Practice" && !e.stale)
     );
     assert!(
-        now.events
+        now.timeline
+            .events
             .iter()
             .all(|e| !before.iter().any(|b| b.resource_id == e.resource_id))
     );
@@ -262,12 +266,13 @@ async fn renaming_an_endpoint_keeps_its_data_and_repointing_it_does_not_pass_old
     let orphan = app(&path).open_patient(nhs).unwrap();
     assert!(
         orphan
+            .timeline
             .events
             .iter()
             .all(|e| e.source.contains("no longer configured") && e.stale)
     );
     assert_eq!(app(&path).purge_source("gp").unwrap(), 2);
-    assert!(app(&path).open_patient(nhs).unwrap().events.is_empty());
+    assert!(app(&path).open_patient(nhs).unwrap().timeline.total == 0);
 }
 
 #[test]

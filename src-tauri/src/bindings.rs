@@ -9,8 +9,8 @@ use ts_rs::{Config, TS};
 use crossview::access::{Access, Basis};
 use crossview::app::{
     AppInfo, Banner, BannerAllergies, BannerAllergy, ConnectionReport, DischargeRecord,
-    DischargeView, EndpointOutcome, EndpointSettings, PatientMatch, PatientSearch, PatientView,
-    Progress, RunOutcome, SourceStatus, Summary, SyncReport,
+    DischargeView, EndpointOutcome, EndpointSettings, EntryKey, PatientMatch, PatientSearch,
+    PatientView, Progress, RunOutcome, SourceStatus, Summary, SyncReport,
 };
 use crossview::audit::AuditAction;
 use crossview::config::{EndpointKind, FhirVersionSetting};
@@ -116,6 +116,7 @@ pub fn typescript() -> String {
         Restricted::decl(&cfg),
         TimelineEvent::decl(&cfg),
         TimelinePage::decl(&cfg),
+        EntryKey::decl(&cfg),
         ConsentNote::decl(&cfg),
         ListNoteKind::decl(&cfg),
         ListNote::decl(&cfg),

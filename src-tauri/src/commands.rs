@@ -8,10 +8,10 @@ use tauri::ipc::Channel;
 use crossview::UiError;
 use crossview::app::{
     Access, App, AppInfo, AuditEntry, Basis, ConnectionReport, DischargeView, EndpointSettings,
-    PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport, TimelinePage,
-    TimelineQuery,
+    EntryKey, PatientSearch, PatientView, Progress, ProgressSink, RevealedEntry, SyncReport,
+    TimelinePage, TimelineQuery, parse_day,
 };
-use crossview::timeline::EventKind;
+use crossview::timeline::{EventKind, TimelineEvent};
 
 use crate::state::AppState;
 
@@ -135,13 +135,30 @@ pub async fn timeline_page(
     kinds: Vec<EventKind>,
     sources: Vec<String>,
     text: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     offset: u64,
     limit: u64,
 ) -> Res<TimelinePage> {
-    let query = TimelineQuery { kinds, sources };
+    let query = TimelineQuery {
+        kinds,
+        sources,
+        from: parse_day(from.as_deref(), "from")?,
+        to: parse_day(to.as_deref(), "to")?,
+    };
     state
         .app
         .timeline_page(&nhs, &query, text.as_deref(), offset, limit)
+}
+
+/// Timeline entries by key, for a record already opened (no new audit entry).
+#[tauri::command]
+pub async fn timeline_entries(
+    state: State<'_, AppState>,
+    nhs: String,
+    keys: Vec<EntryKey>,
+) -> Res<Vec<TimelineEvent>> {
+    state.app.timeline_entries(&nhs, &keys)
 }
 
 /// One cached resource exactly as its server sent it.

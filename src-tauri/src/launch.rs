@@ -103,6 +103,7 @@ pub fn build_app<R: tauri::Runtime>(
             commands::save_endpoints,
             commands::test_endpoint,
             commands::timeline_page,
+            commands::timeline_entries,
             commands::demo_set_online,
         ]))
 }

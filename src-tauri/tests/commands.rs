@@ -125,7 +125,8 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     direct_care(&w);
     // Nothing cached yet: an empty record, instantly.
     let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
-    assert_eq!(empty["events"].as_array().unwrap().len(), 0);
+    assert_eq!(empty["timeline"]["total"], 0);
+    assert_eq!(empty["timeline"]["events"].as_array().unwrap().len(), 0);
     // Nothing read from any source yet: never "not recorded", let alone "no known allergies".
     assert_eq!(empty["banner"]["allergies"]["state"], "incomplete");
     assert_eq!(
@@ -151,8 +152,13 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
         "{report}"
     );
     let view = call(&w, "open_patient", json!({"nhs": "999 000 0018"})).unwrap();
-    let events = view["events"].as_array().unwrap();
+    // The first page comes with the record (the demo record fits in it), never more.
+    let events = view["timeline"]["events"].as_array().unwrap();
     assert!(events.len() > 20);
+    assert_eq!(
+        view["timeline"]["total"].as_u64().unwrap() as usize,
+        events.len()
+    );
     assert_eq!(view["banner"]["family"], "ASHWORTH");
     assert_eq!(view["banner"]["allergies"]["state"], "listed");
     assert_eq!(view["offline"], false);
@@ -161,7 +167,7 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     let page = call(
         &w,
         "timeline_page",
-        json!({"nhs": NHS, "kinds": [], "sources": [], "text": null, "offset": 2, "limit": 5}),
+        json!({"nhs": NHS, "kinds": [], "sources": [], "text": null, "from": null, "to": null, "offset": 2, "limit": 5}),
     )
     .unwrap();
     assert_eq!(page["total"].as_u64().unwrap() as usize, events.len());
@@ -181,7 +187,7 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     let allergies = call(
         &w,
         "timeline_page",
-        json!({"nhs": NHS, "kinds": ["allergy"], "sources": [], "text": "penic", "offset": 0, "limit": 50}),
+        json!({"nhs": NHS, "kinds": ["allergy"], "sources": [], "text": "penic", "from": null, "to": null, "offset": 0, "limit": 50}),
     )
     .unwrap();
     assert!(allergies["total"].as_u64().unwrap() >= 1);
@@ -192,6 +198,44 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
             .iter()
             .all(|e| e["kind"] == "allergy")
     );
+    // A date range: exactly the dated entries overlapping it (a year-only date
+    // overlaps every day of its year), counted the same way.
+    let year = |e: &Value| e["date"].as_str().map(|d| d[..4].to_string());
+    let in_2024 = events
+        .iter()
+        .filter(|e| year(e).as_deref() == Some("2024"))
+        .count();
+    assert!(in_2024 > 0, "the demo record has entries in 2024");
+    let ranged = call(
+        &w,
+        "timeline_page",
+        json!({"nhs": NHS, "kinds": [], "sources": [], "text": null, "from": "2024-01-01", "to": "2024-12-31", "offset": 0, "limit": 200}),
+    )
+    .unwrap();
+    assert_eq!(ranged["total"].as_u64().unwrap() as usize, in_2024);
+    assert!(
+        ranged["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| year(e).as_deref() == Some("2024"))
+    );
+    let bad = call(
+        &w,
+        "timeline_page",
+        json!({"nhs": NHS, "kinds": [], "sources": [], "text": null, "from": "01/02/2024", "to": null, "offset": 0, "limit": 10}),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "InvalidInput", "{bad}");
+    // Entries by key (what a summary flag points at), unknown keys left out.
+    let wanted = json!([
+        {"source_id": events[3]["source_id"], "resource_type": events[3]["resource_type"], "resource_id": events[3]["resource_id"]},
+        {"source_id": events[3]["source_id"], "resource_type": "AllergyIntolerance", "resource_id": "not-cached"},
+    ]);
+    let found = call(&w, "timeline_entries", json!({"nhs": NHS, "keys": wanted})).unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0], events[3]);
 
     // Raw JSON of an entry, exactly as served.
     let e = &events[0];
@@ -261,7 +305,10 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["error"]["code"], "EndpointUnreachable");
     let after = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
-    assert_eq!(after["events"].as_array().unwrap().len(), events.len());
+    assert_eq!(
+        after["timeline"]["total"].as_u64().unwrap() as usize,
+        events.len()
+    );
     let hill = after["sources"]
         .as_array()
         .unwrap()
@@ -288,7 +335,10 @@ fn cache_first_then_sync_then_stale_source_after_a_trust_goes_offline() {
     let offline = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
     assert_eq!(offline["offline"], true);
     assert!(offline["oldest_data"].is_string());
-    assert_eq!(offline["events"].as_array().unwrap().len(), events.len());
+    assert_eq!(
+        offline["timeline"]["total"].as_u64().unwrap() as usize,
+        events.len()
+    );
 }
 
 #[test]
@@ -458,7 +508,7 @@ fn a_restricted_entry_is_masked_until_revealed_with_a_reason_and_every_access_is
     )
     .unwrap();
     let view = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
-    let masked: Vec<&Value> = view["events"]
+    let masked: Vec<&Value> = view["timeline"]["events"]
         .as_array()
         .unwrap()
         .iter()
@@ -514,7 +564,8 @@ fn a_restricted_entry_is_masked_until_revealed_with_a_reason_and_every_access_is
     );
     direct_care(&w);
     let empty = call(&w, "open_patient", json!({"nhs": NHS})).unwrap();
-    assert_eq!(empty["events"].as_array().unwrap().len(), 0);
+    assert_eq!(empty["timeline"]["total"], 0);
+    assert_eq!(empty["timeline"]["events"].as_array().unwrap().len(), 0);
     let log = call(&w, "audit_log", json!({"nhs": NHS})).unwrap();
     assert!(log.to_string().contains("\"forget\""), "{log}");
 }

@@ -301,8 +301,8 @@ impl App {
                 .timeline(
                     &key,
                     &crate::store::TimelineFilter {
-                        kinds: vec![],
                         sources: vec![source_id.clone()],
+                        ..Default::default()
                     },
                 )?
                 .into_iter()

@@ -24,7 +24,9 @@ pub use governance::RevealedEntry;
 
 pub use crate::access::{Access, Basis};
 pub use crate::audit::{AuditAction, AuditEntry, Verification};
-pub use records::{InspectedResource, PatientView, RecordView, TimelineQuery};
+pub use records::{
+    EntryKey, FIRST_PAGE, InspectedResource, PatientView, RecordView, TimelineQuery, parse_day,
+};
 
 // The view models the fronts render, re-exported so a front needs only this module.
 pub use crate::banner::{Banner, BannerAllergies, BannerAllergy, banner as banner_of};

@@ -28,7 +28,9 @@ pub struct PatientView {
     pub banner: Banner,
     /// The reconciled summary (shown first).
     pub summary: Summary,
-    pub events: Vec<TimelineEvent>,
+    /// The first page of the timeline with its counts; later pages come from
+    /// [`App::timeline_page`], so the screen never receives the whole record.
+    pub timeline: TimelinePage,
     pub sources: Vec<SourceStatus>,
     /// Every configured endpoint failed at its last attempt (or none was ever reached).
     pub offline: bool,
@@ -36,8 +38,16 @@ pub struct PatientView {
     pub oldest_data: Option<String>,
 }
 
-/// The cached record as the command line prints it.
-pub type RecordView = PatientView;
+/// Events in the first page of a record opened on screen.
+pub const FIRST_PAGE: u64 = 200;
+
+/// The cached record as the command line prints it: every matching entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    #[serde(flatten)]
+    pub view: PatientView,
+    pub events: Vec<TimelineEvent>,
+}
 
 /// Which timeline entries to return.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +56,34 @@ pub struct TimelineQuery {
     pub kinds: Vec<EventKind>,
     /// Sources by name or id; empty: every source.
     pub sources: Vec<String>,
+    /// Inclusive date range (an entry's date overlapping it, to its precision).
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// A `yyyy-mm-dd` day typed on a screen, as a date-range bound; empty or
+/// absent is no bound. `which` names the field in the error.
+pub fn parse_day(text: Option<&str>, which: &str) -> Result<Option<chrono::NaiveDate>, UiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                UiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("the \"{which}\" date must be a day as yyyy-mm-dd (got \"{t}\")"),
+                )
+            }),
+    }
+}
+
+/// One timeline entry named by where it came from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub struct EntryKey {
+    pub source_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
 }
 
 /// What the timeline makes of one resource in a file (`crossview inspect`).
@@ -81,17 +119,29 @@ impl App {
         }
     }
 
-    /// The cached record as a person opening it sees it; no network, no audit.
-    fn view(&self, nhs: &str, query: &TimelineQuery) -> Result<(PatientView, Audited), UiError> {
+    /// The store's filter for a query: sources named as configured now.
+    fn filter_for(
+        &self,
+        sources: &Sources,
+        query: &TimelineQuery,
+    ) -> Result<TimelineFilter, UiError> {
+        Ok(TimelineFilter {
+            kinds: query.kinds.clone(),
+            sources: self.source_ids(sources, &query.sources)?,
+            from: query.from,
+            to: query.to,
+        })
+    }
+
+    /// The cached record as a person opening it sees it (the timeline's first
+    /// page); no network, no audit.
+    fn view(&self, nhs: &str) -> Result<(PatientView, Audited), UiError> {
         let store = self.store()?;
         let mut sources = self.sources_of(&store, nhs)?;
-        let filter = TimelineFilter {
-            kinds: query.kinds.clone(),
-            sources: self.source_ids(&sources, &query.sources)?,
-        };
-        let mut events = store.timeline(nhs, &filter)?;
-        Self::named(&mut events, &sources);
-        self.mask_events(nhs, &mut events);
+        let mut timeline =
+            store.timeline_page(nhs, &TimelineFilter::default(), None, 0, FIRST_PAGE)?;
+        Self::named(&mut timeline.events, &sources);
+        self.mask_events(nhs, &mut timeline.events);
         let summary = self.summary_from(&store, &mut sources, nhs)?;
         let statuses = sources.statuses();
         let oldest_data = statuses.iter().filter_map(|s| s.last_success.clone()).min();
@@ -101,7 +151,7 @@ impl App {
                 nhs_number: nhs.to_string(),
                 banner: banner(&summary),
                 summary,
-                events,
+                timeline,
                 offline: sources.all_offline(),
                 sources: statuses,
                 oldest_data,
@@ -113,9 +163,7 @@ impl App {
     /// Opens a patient's cached record (instant, offline); one audit entry.
     pub fn open_patient(&self, nhs: &str) -> Result<PatientView, UiError> {
         let nhs = parse_nhs(nhs)?;
-        self.audited(AuditAction::Open, &nhs, |_| {
-            self.view(nhs.as_str(), &TimelineQuery::default())
-        })
+        self.audited(AuditAction::Open, &nhs, |_| self.view(nhs.as_str()))
     }
 
     /// Re-reads a record already opened in this session (after a sync or a
@@ -123,7 +171,7 @@ impl App {
     pub fn refresh_patient(&self, nhs: &str) -> Result<PatientView, UiError> {
         let parsed = parse_nhs(nhs)?;
         if self.was_opened(parsed.as_str()) && self.basis_for(parsed.as_str()).is_some() {
-            return Ok(self.view(parsed.as_str(), &TimelineQuery::default())?.0);
+            return Ok(self.view(parsed.as_str())?.0);
         }
         self.open_patient(nhs)
     }
@@ -132,8 +180,21 @@ impl App {
     pub fn record(&self, nhs: &str, query: &TimelineQuery) -> Result<RecordView, UiError> {
         let nhs = parse_nhs(nhs)?;
         self.audited(AuditAction::Timeline, &nhs, |_| {
-            self.view(nhs.as_str(), query)
+            let (view, audited) = self.view(nhs.as_str())?;
+            let events = self.events_for(nhs.as_str(), query)?;
+            Ok((RecordView { view, events }, audited))
         })
+    }
+
+    /// Every entry matching `query`, named and masked (not audited here).
+    fn events_for(&self, nhs: &str, query: &TimelineQuery) -> Result<Vec<TimelineEvent>, UiError> {
+        let store = self.store()?;
+        let sources = self.sources_of(&store, nhs)?;
+        let filter = self.filter_for(&sources, query)?;
+        let mut events = store.timeline(nhs, &filter)?;
+        Self::named(&mut events, &sources);
+        self.mask_events(nhs, &mut events);
+        Ok(events)
     }
 
     /// The summary of the resources this view may show: restricted entries not
@@ -279,16 +340,9 @@ impl App {
     ) -> Result<Vec<TimelineEvent>, UiError> {
         let nhs = parse_nhs(nhs)?;
         self.audited(AuditAction::Timeline, &nhs, |_| {
+            let events = self.events_for(nhs.as_str(), query)?;
             let store = self.store()?;
-            let sources = self.sources_of(&store, nhs.as_str())?;
-            let filter = TimelineFilter {
-                kinds: query.kinds.clone(),
-                sources: self.source_ids(&sources, &query.sources)?,
-            };
-            let mut events = store.timeline(nhs.as_str(), &filter)?;
-            Self::named(&mut events, &sources);
-            self.mask_events(nhs.as_str(), &mut events);
-            let shown = shown_sources(&sources.statuses());
+            let shown = shown_sources(&self.sources_of(&store, nhs.as_str())?.statuses());
             Ok((events, Audited::sources(shown)))
         })
     }
@@ -310,10 +364,7 @@ impl App {
         let read = |_: &crate::access::Access| {
             let store = self.store()?;
             let sources = self.sources_of(&store, nhs.as_str())?;
-            let filter = TimelineFilter {
-                kinds: query.kinds.clone(),
-                sources: self.source_ids(&sources, &query.sources)?,
-            };
+            let filter = self.filter_for(&sources, query)?;
             let mut page = store.timeline_page(nhs.as_str(), &filter, text, offset, limit)?;
             Self::named(&mut page.events, &sources);
             self.mask_events(nhs.as_str(), &mut page.events);
@@ -326,6 +377,41 @@ impl App {
             let access = self.require_access(AuditAction::Timeline, &nhs)?;
             read(&access).map(|(page, _)| page)
         }
+    }
+
+    /// Named timeline entries of a record already opened (what a summary flag,
+    /// a document or a restored selection points at, when its page is not on
+    /// screen): needs the basis, adds no audit entry; entries not cached are
+    /// left out; at most [`crate::store::MAX_PAGE`] keys.
+    pub fn timeline_entries(
+        &self,
+        nhs: &str,
+        keys: &[EntryKey],
+    ) -> Result<Vec<TimelineEvent>, UiError> {
+        let nhs = parse_nhs(nhs)?;
+        if keys.len() as u64 > crate::store::MAX_PAGE {
+            return Err(UiError::new(
+                ErrorCode::InvalidInput,
+                format!("at most {} entries at once", crate::store::MAX_PAGE),
+            ));
+        }
+        self.require_access(AuditAction::Timeline, &nhs)?;
+        let store = self.store()?;
+        let sources = self.sources_of(&store, nhs.as_str())?;
+        let mut events = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(e) = store.timeline_event(
+                nhs.as_str(),
+                &k.source_id,
+                &k.resource_type,
+                &k.resource_id,
+            )? {
+                events.push(e);
+            }
+        }
+        Self::named(&mut events, &sources);
+        self.mask_events(nhs.as_str(), &mut events);
+        Ok(events)
     }
 
     /// Per source: last success, last attempt and its outcome.

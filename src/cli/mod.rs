@@ -125,6 +125,13 @@ enum Command {
         /// Only entries whose title or detail has every one of these words (word starts).
         #[arg(long)]
         search: Option<String>,
+        /// Only entries dated on or after this day (yyyy-mm-dd; a year or month
+        /// entry counts when it overlaps). Undated entries match no date range.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Only entries dated on or before this day (yyyy-mm-dd).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
         /// At most this many entries (a page, read from the cache's index).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
         limit: Option<u64>,
@@ -350,6 +357,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             kinds,
             sources,
             search,
+            from,
+            to,
             limit,
             offset,
             json,
@@ -358,6 +367,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let query = TimelineQuery {
                 kinds: kinds.iter().copied().map(EventKind::from).collect(),
                 sources: sources.clone(),
+                from: *from,
+                to: *to,
             };
             if search.is_some() || limit.is_some() || *offset > 0 {
                 let page = app.timeline_page(
@@ -386,8 +397,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 print_json(&app.timeline(patient.nhs.as_str(), &query)?)?;
             } else {
                 let record = app.record(patient.nhs.as_str(), &query)?;
-                output::print_banner(&record.banner, &patient.nhs);
-                output::print_freshness(&record.sources);
+                output::print_banner(&record.view.banner, &patient.nhs);
+                output::print_freshness(&record.view.sources);
                 output::print_timeline(&record.events);
                 output::print_restricted(&patient.nhs, &record.events);
             }

@@ -94,13 +94,14 @@ impl Store {
                 filter.kinds.iter().map(|k| Some(k.as_str())).collect()
             };
             for kind in kinds {
+                let dates = filter.date_sql("");
                 let (sql, kind_arg) = match kind {
-                    None => ("SELECT rowid, sort_key, resource_type, resource_id FROM event INDEXED BY event_page
-                              WHERE run_id = ?1 ORDER BY sort_key DESC, resource_type, resource_id LIMIT ?2", None),
-                    Some(k) => ("SELECT rowid, sort_key, resource_type, resource_id FROM event INDEXED BY event_page_kind
-                                 WHERE run_id = ?1 AND kind = ?3 ORDER BY sort_key DESC, resource_type, resource_id LIMIT ?2", Some(k)),
+                    None => (format!("SELECT rowid, sort_key, resource_type, resource_id FROM event INDEXED BY event_page
+                              WHERE run_id = ?1{dates} ORDER BY sort_key DESC, resource_type, resource_id LIMIT ?2"), None),
+                    Some(k) => (format!("SELECT rowid, sort_key, resource_type, resource_id FROM event INDEXED BY event_page_kind
+                                 WHERE run_id = ?1 AND kind = ?3{dates} ORDER BY sort_key DESC, resource_type, resource_id LIMIT ?2"), Some(k)),
                 };
-                let mut st = self.conn.prepare_cached(sql)?;
+                let mut st = self.conn.prepare_cached(&sql)?;
                 let stream = streams.len();
                 let map = |r: &rusqlite::Row| {
                     Ok(Head {
@@ -149,11 +150,12 @@ impl Store {
     }
 
     /// Events per (source, kind): one grouped scan of the kind index.
-    fn grouped_counts(&self, patient: &str) -> Result<Counts, StoreError> {
-        let mut st = self.conn.prepare_cached(
+    fn grouped_counts(&self, patient: &str, filter: &TimelineFilter) -> Result<Counts, StoreError> {
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT c.endpoint_id, e.kind, count(*) FROM current_run c JOIN event e ON e.run_id = c.run_id
-             WHERE c.patient_key = ?1 GROUP BY c.endpoint_id, e.kind",
-        )?;
+             WHERE c.patient_key = ?1{} GROUP BY c.endpoint_id, e.kind",
+            filter.date_sql("e.")
+        ))?;
         let rows = st.query_map([patient], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -169,14 +171,15 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<i64>, Counts), StoreError> {
-        let mut st = self.conn.prepare_cached(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT e.rowid, c.endpoint_id, e.kind, e.sort_key, s.source, e.resource_type, e.resource_id
              FROM event_text t
              JOIN event e ON e.rowid = t.rowid
              JOIN current_run c ON c.run_id = e.run_id
              JOIN sync_run s ON s.run_id = c.run_id
-             WHERE event_text MATCH ?1 AND c.patient_key = ?2 AND e.restricted IS NULL",
-        )?;
+             WHERE event_text MATCH ?1 AND c.patient_key = ?2 AND e.restricted IS NULL{}",
+            filter.date_sql("e.")
+        ))?;
         let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
         let mut matches: Vec<Head> = Vec::new();
         let mut rows = st.query(rusqlite::params![query, patient])?;
@@ -230,7 +233,7 @@ impl Store {
             // its index, merged; only `offset + limit` rows are read per source.
             None => (
                 self.merged_page(patient, filter, offset, limit)?,
-                self.grouped_counts(patient)?,
+                self.grouped_counts(patient, filter)?,
             ),
         };
         let kind_in =

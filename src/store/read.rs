@@ -16,6 +16,34 @@ pub struct TimelineFilter {
     pub kinds: Vec<EventKind>,
     /// Endpoint ids; empty: every source.
     pub sources: Vec<String>,
+    /// Inclusive date range: entries whose date (to its precision: `2019`
+    /// spans the whole year) overlaps it. An undated entry matches no range.
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl TimelineFilter {
+    /// The date range as SQL conditions on the event alias `e` (empty when none).
+    /// The bounds are typed dates, so their text is always `yyyy-mm-dd`.
+    pub(super) fn date_sql(&self, e: &str) -> String {
+        if self.from.is_none() && self.to.is_none() {
+            return String::new();
+        }
+        let day = format!("substr({e}date, 1, 10)");
+        let mut sql = format!(" AND {e}date GLOB '[0-9][0-9][0-9][0-9]*'");
+        if let Some(from) = self.from {
+            // The last day the entry's date can mean: `2019` → 2019-12-31, `2019-06` → 2019-06-31.
+            sql.push_str(&format!(
+                " AND {day} || CASE length({day}) WHEN 4 THEN '-12-31' WHEN 7 THEN '-31' ELSE '' END >= '{}'",
+                from.format("%Y-%m-%d")
+            ));
+        }
+        if let Some(to) = self.to {
+            // A shorter prefix sorts before every day it covers.
+            sql.push_str(&format!(" AND {day} <= '{}'", to.format("%Y-%m-%d")));
+        }
+        sql
+    }
 }
 
 /// How a source of a patient's record stands.
@@ -122,6 +150,7 @@ impl Store {
             ));
             args.extend(filter.sources.iter().cloned());
         }
+        sql.push_str(&filter.date_sql("e."));
         self.query_events(patient, &sql, args)
     }
 

@@ -240,6 +240,7 @@ fn timeline_filters_by_kind_and_source_and_puts_undated_entries_last() {
             &TimelineFilter {
                 kinds: vec![crate::timeline::EventKind::Allergy],
                 sources: vec!["B".into()],
+                ..Default::default()
             },
         )
         .unwrap();
@@ -513,8 +514,8 @@ fn pages_follow_the_timeline_order_with_counts_and_search() {
 
     // Counts per source whatever the source filter; per kind whatever the kind filter.
     let only_b = TimelineFilter {
-        kinds: vec![],
         sources: vec!["B".into()],
+        ..Default::default()
     };
     let page = store.timeline_page(patient, &only_b, None, 0, 5).unwrap();
     assert_eq!(page.total, 25);
@@ -602,5 +603,68 @@ fn pages_follow_the_timeline_order_with_counts_and_search() {
             .unwrap()
             .total,
         1
+    );
+}
+
+#[test]
+fn a_date_range_keeps_entries_whose_date_overlaps_it_at_its_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&cache(dir.path())).unwrap();
+    let mut undated = allergy("undated", "Latex glove reaction");
+    undated.event.as_mut().unwrap().date = None;
+    undated.event.as_mut().unwrap().sort_key = String::new();
+    synced(
+        &mut store,
+        "A",
+        vec![
+            dated_allergy("year", "Penicillin year", "2019"),
+            dated_allergy("month", "Penicillin month", "2019-06"),
+            dated_allergy("day", "Penicillin day", "2019-06-15"),
+            dated_allergy("time", "Penicillin time", "2019-07-01T09:30:00Z"),
+            dated_allergy("later", "Penicillin later", "2021-02-03"),
+            undated,
+        ],
+    );
+    let patient = "9990000018";
+    let day = |s: &str| Some(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+    let ids = |from: &str, to: &str, text: Option<&str>| {
+        let filter = TimelineFilter {
+            from: if from.is_empty() { None } else { day(from) },
+            to: if to.is_empty() { None } else { day(to) },
+            ..Default::default()
+        };
+        let page = store.timeline_page(patient, &filter, text, 0, 50).unwrap();
+        let mut got: Vec<String> = page.events.into_iter().map(|e| e.resource_id).collect();
+        assert_eq!(page.total as usize, got.len());
+        // The whole-timeline read agrees with the page.
+        if text.is_none() {
+            let whole: Vec<String> = store
+                .timeline(patient, &filter)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.resource_id)
+                .collect();
+            assert_eq!(whole, got);
+        }
+        got.sort();
+        got
+    };
+    // One day in June 2019: the year, the month and the day itself overlap it.
+    assert_eq!(
+        ids("2019-06-15", "2019-06-15", None),
+        ["day", "month", "year"]
+    );
+    // Late June: the month still overlaps (its last day is the 30th or earlier, never later).
+    assert_eq!(ids("2019-06-20", "2019-06-30", None), ["month", "year"]);
+    assert_eq!(ids("2019-07-01", "", None), ["later", "time", "year"]);
+    assert_eq!(ids("", "2018-12-31", None), Vec::<String>::new());
+    assert_eq!(ids("2020-01-01", "", None), ["later"]);
+    // The undated entry matches no range, but is there without one.
+    assert_eq!(ids("", "", None).len(), 6);
+    assert_eq!(ids("1900-01-01", "2100-01-01", None).len(), 5);
+    // With a search, the range still applies, to the counts too.
+    assert_eq!(
+        ids("2019-06-01", "2019-06-30", Some("penicillin")),
+        ["day", "month", "year"]
     );
 }

@@ -71,6 +71,7 @@ by_kind: { [key in string]: number },
  * Matching events per source id, whatever the source filter.
  */
 by_source: { [key in string]: number }, };
+export type EntryKey = { source_id: string, resource_type: string, resource_id: string, };
 export type ConsentNote = { 
 /**
  * `Consent/{id}`.
@@ -418,7 +419,12 @@ export type PatientView = { nhs_number: string, banner: Banner,
 /**
  * The reconciled summary (shown first).
  */
-summary: Summary, events: Array<TimelineEvent>, sources: Array<SourceStatus>, 
+summary: Summary, 
+/**
+ * The first page of the timeline with its counts; later pages come from
+ * [`App::timeline_page`], so the screen never receives the whole record.
+ */
+timeline: TimelinePage, sources: Array<SourceStatus>, 
 /**
  * Every configured endpoint failed at its last attempt (or none was ever reached).
  */
