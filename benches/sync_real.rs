@@ -11,7 +11,7 @@ use crossview::demo::DemoTrusts;
 use crossview::nhs_number::NhsNumber;
 use crossview::store::Cache;
 use crossview::store::{Store, TimelineFilter};
-use crossview::sync::{NoProgress, sync_patient};
+use crossview::sync::{NoProgress, SyncOptions, sync_patient};
 
 /// The benchmark caches' key (synthetic data in temporary directories).
 const BENCH_KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
@@ -53,7 +53,12 @@ async fn run(label: &str, endpoints: &[Endpoint], nhs: &NhsNumber, runs: usize) 
         };
         let t0 = Instant::now();
         let cache = Cache::new(data, CacheKey::from_hex(BENCH_KEY).expect("key"));
-        let report = sync_patient(endpoints, &cache, nhs, "TREAT", Arc::new(NoProgress))
+        // The last run syncs as the app would: only the changes where it can.
+        let options = SyncOptions {
+            purpose: "TREAT",
+            full: i + 1 < runs,
+        };
+        let report = sync_patient(endpoints, &cache, nhs, options, Arc::new(NoProgress))
             .await
             .expect("sync");
         times.push(t0.elapsed().as_secs_f64());

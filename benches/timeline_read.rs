@@ -147,7 +147,12 @@ fn main() {
         let all = TimelineFilter::default();
         let allergies = TimelineFilter {
             kinds: vec![EventKind::Allergy],
-            sources: vec![],
+            ..Default::default()
+        };
+        let one_year = TimelineFilter {
+            from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+            to: chrono::NaiveDate::from_ymd_opt(2020, 12, 31),
+            ..Default::default()
         };
         let page = |f: &TimelineFilter, text: Option<&str>, offset: u64| {
             store
@@ -158,6 +163,7 @@ fn main() {
         };
         let (first, n) = median_ms(|| page(&all, None, 0));
         let (kind, _) = median_ms(|| page(&allergies, None, 0));
+        let (year, _) = median_ms(|| page(&one_year, None, 0));
         let (search, found) = median_ms(|| {
             store
                 .timeline_page(PATIENT, &all, Some("amlodip"), 0, 200)
@@ -168,7 +174,7 @@ fn main() {
         let (whole, events) = median_ms(|| store.timeline(PATIENT, &all).expect("timeline").len());
         println!(
             "{size} resources: written in {write_s:.1} s; cache {:.1} MiB ({:.0} KiB per 1,000 resources); open {open_ms:.0} ms; \
-             first {n} events {first:.1} ms; allergies only {kind:.1} ms; search \"amlodip\" ({found} found) {search:.1} ms; \
+             first {n} events {first:.1} ms; allergies only {kind:.1} ms; one year (2020) {year:.1} ms; search \"amlodip\" ({found} found) {search:.1} ms; \
              page at the middle {deep:.1} ms; whole timeline ({events} events) {whole:.0} ms",
             bytes as f64 / (1024.0 * 1024.0),
             bytes as f64 / 1024.0 / (size as f64 / 1000.0),

@@ -193,7 +193,32 @@ async fn a_sync_that_comes_back_emptier_is_kept_aside_and_cannot_erase_allergies
         Fault::NotOffered("AllergyIntolerance".into()),
     ] {
         hill.set_fault(fault.clone());
-        let out = cli(&config, &data, &["sync", "--nhs", NHS, "--json"]).await;
+        // An incremental sync cannot erase anything: what did not change is kept as shown.
+        if matches!(fault, Fault::EmptySearch(_)) {
+            let out = cli(&config, &data, &["sync", "--nhs", NHS, "--json"]).await;
+            assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+            let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert!(
+                report["endpoints"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|e| e["fetch"] == "incremental"),
+                "{report}"
+            );
+            assert_eq!(
+                allergy_ids(&summary(&config, &data, NHS).await, &hill_src.name),
+                before
+            );
+        }
+        // A full sync that comes back emptier is kept aside. (Without --full, a
+        // patient no longer found or a type no longer offered makes it full.)
+        let args: &[&str] = if matches!(fault, Fault::EmptySearch(_)) {
+            &["sync", "--full", "--nhs", NHS, "--json"]
+        } else {
+            &["sync", "--nhs", NHS, "--json"]
+        };
+        let out = cli(&config, &data, args).await;
         assert_eq!(out.status.code(), Some(3), "{fault:?}: {}", stdout(&out));
         let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
         let h = report["endpoints"]
@@ -241,7 +266,7 @@ async fn a_sync_that_comes_back_emptier_is_kept_aside_and_cannot_erase_allergies
     // A person who checked with the source may accept an emptier answer.
     hill.set_fault(Fault::EmptySearch("AllergyIntolerance".into()));
     assert_eq!(
-        cli(&config, &data, &["sync", "--nhs", NHS])
+        cli(&config, &data, &["sync", "--full", "--nhs", NHS])
             .await
             .status
             .code(),
@@ -285,12 +310,23 @@ async fn ordinary_changes_are_accepted() {
         allergy("a3", "91935009", "Allergy to peanut"),
     ];
     let _server = FixtureServer::start(v2, port).await.unwrap();
-    assert_eq!(
-        cli(&config, &data, &["sync", "--nhs", NHS])
-            .await
-            .status
-            .code(),
-        Some(0)
+    // An incremental sync brings what changed; a deletion waits for a full sync.
+    let out = cli(&config, &data, &["sync", "--nhs", NHS]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("new or changed resources"),
+        "{}",
+        stdout(&out)
+    );
+    let mut ids = allergy_ids(&summary(&config, &data, NHS).await, "Hillcrest");
+    ids.sort();
+    assert_eq!(ids, ["a1", "a2", "a3"]);
+    let out = cli(&config, &data, &["sync", "--full", "--nhs", NHS]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("full sync: a full sync was asked for"),
+        "{}",
+        stdout(&out)
     );
     let mut ids = allergy_ids(&summary(&config, &data, NHS).await, "Hillcrest");
     ids.sort();

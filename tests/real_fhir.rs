@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use crossview::config::{Endpoint, EndpointKind};
 use crossview::demo::demo_sources;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -258,6 +258,19 @@ async fn sync_from_three_real_servers_then_read_offline() {
         online.push((nhs.clone(), events));
     }
 
+    // A change at a real server: the next sync fetches only what changed
+    // (_lastUpdated) and the change is shown, with nothing else lost.
+    let servers: Vec<(String, String)> = names.iter().cloned().zip(urls.iter().cloned()).collect();
+    incremental_resync_shows_a_change(&config, &data, &servers, &online[0].0, &online[0].1).await;
+    online[0].1 = timeline_json(
+        &cli(
+            &config,
+            &data,
+            &["timeline", "--nhs", &online[0].0, "--json"],
+        )
+        .await,
+    );
+
     // Stop every server; the same command prints the same events from the cache.
     if let Ok(stop) = std::env::var("CROSSVIEW_REAL_FHIR_STOP") {
         let status = std::process::Command::new("bash")
@@ -381,5 +394,82 @@ async fn doctor_reports_what_the_real_server_supports(config: &Path, data: &Path
         stdout(&out).contains("FAIL address: nothing accepts connections"),
         "{}",
         stdout(&out)
+    );
+}
+
+async fn incremental_resync_shows_a_change(
+    config: &Path,
+    data: &Path,
+    servers: &[(String, String)],
+    nhs: &str,
+    before: &[Value],
+) {
+    let http = reqwest::Client::new();
+    let (allergy, base) = before
+        .iter()
+        .filter(|e| e["resource_type"] == "AllergyIntolerance")
+        .find_map(|e| {
+            servers
+                .iter()
+                .find(|(name, _)| e["source"] == name.as_str())
+                .map(|(_, url)| (e, url.trim_end_matches('/').to_string()))
+        })
+        .expect("an allergy at a real server");
+    let source = allergy["source_id"].as_str().unwrap().to_string();
+    let id = allergy["resource_id"].as_str().unwrap();
+    let resource_url = format!("{base}/AllergyIntolerance/{id}");
+    let mut resource: Value = http
+        .get(&resource_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    resource["code"]["text"] = json!("Changed at the server: chlorhexidine allergy");
+    let put = http
+        .put(&resource_url)
+        .header("Content-Type", "application/fhir+json")
+        .body(resource.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        put.status().is_success(),
+        "PUT {resource_url}: {}",
+        put.status()
+    );
+    let out = cli(config, data, &["sync", "--nhs", nhs, "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for e in report["endpoints"].as_array().unwrap() {
+        assert_eq!(
+            e["fetch"], "incremental",
+            "Helios honours _lastUpdated: {e}"
+        );
+    }
+    let changed = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source_id"] == source.as_str())
+        .unwrap();
+    assert!(
+        changed["counts"]["AllergyIntolerance"].as_u64().unwrap() >= 1,
+        "{changed}"
+    );
+    let after = timeline_json(&cli(config, data, &["timeline", "--nhs", nhs, "--json"]).await);
+    assert_eq!(
+        keys(&after),
+        keys(before),
+        "the same entries, none lost or doubled"
+    );
+    let shown = after
+        .iter()
+        .find(|e| e["source_id"] == source.as_str() && e["resource_id"] == id)
+        .unwrap();
+    assert_eq!(
+        shown["title"],
+        "Changed at the server: chlorhexidine allergy"
     );
 }

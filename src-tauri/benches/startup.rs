@@ -15,7 +15,7 @@ use crossview::demo::DemoTrusts;
 use crossview::nhs_number::NhsNumber;
 use crossview::store::Cache;
 use crossview::store::{Store, TimelineFilter};
-use crossview::sync::{NoProgress, sync_patient};
+use crossview::sync::{NoProgress, SyncOptions, sync_patient};
 
 /// The benchmark cache's key (synthetic data in a temporary directory).
 const BENCH_KEY: &str = "4242424242424242424242424242424242424242424242424242424242424242";
@@ -88,7 +88,7 @@ fn main() {
         let trusts = DemoTrusts::start(big, None).await.expect("demo trusts");
         let nhs = NhsNumber::parse(&crossview::demo::data::test_nhs_number(900)).expect("nhs");
         let cache = Cache::new(data.clone(), CacheKey::from_hex(BENCH_KEY).expect("key"));
-        sync_patient(&trusts.endpoints(), &cache, &nhs, "TREAT", Arc::new(NoProgress)).await.expect("sync");
+        sync_patient(&trusts.endpoints(), &cache, &nhs, SyncOptions { purpose: "TREAT", full: true }, Arc::new(NoProgress)).await.expect("sync");
         let events = Store::open(&cache).expect("store").timeline(nhs.as_str(), &TimelineFilter::default()).expect("timeline").len();
         let mut config = String::new();
         for ep in trusts.endpoints() {

@@ -104,15 +104,18 @@ impl ProgressSink for ChannelSink {
     }
 }
 
-/// Pulls the record from every endpoint, reporting progress on `progress`.
+/// Pulls the record from every endpoint, reporting progress on `progress`;
+/// `full`: everything, not only what changed since the last sync.
 #[tauri::command]
 pub async fn sync_patient(
     state: State<'_, AppState>,
     nhs: String,
     progress: Channel<Progress>,
+    full: Option<bool>,
 ) -> Res<SyncReport> {
     let app: Arc<App> = state.app.clone();
-    app.sync(&nhs, Arc::new(ChannelSink(progress))).await
+    app.sync_with(&nhs, Arc::new(ChannelSink(progress)), full.unwrap_or(false))
+        .await
 }
 
 /// Patients by family name and date of birth (`yyyy-mm-dd`), at every endpoint.
@@ -129,6 +132,8 @@ pub async fn find_patients(
 /// One page of the cached timeline (newest first) with the counts per kind
 /// and source: what a scrolled list shows, never the whole record at once.
 #[tauri::command]
+// Each argument is a named field of the IPC call the screen makes.
+#[allow(clippy::too_many_arguments)]
 pub async fn timeline_page(
     state: State<'_, AppState>,
     nhs: String,

@@ -16,7 +16,7 @@ use crate::patient_search::{self, PatientSearch};
 use crate::reconcile::{self, RECENT_DAYS, SUMMARY_TYPES, Summary};
 use crate::sources::Sources;
 use crate::store::{SourceStatus, Store, SyncLock, TimelineFilter, TimelinePage};
-use crate::sync::{ProgressSink, SyncReport, sync_patient};
+use crate::sync::{ProgressSink, SyncOptions, SyncReport, sync_patient};
 use crate::timeline::inspect::inspect_file;
 use crate::timeline::{EventKind, TimelineEvent};
 
@@ -460,19 +460,34 @@ impl App {
             .swap_remove(0))
     }
 
-    /// Pulls the patient's record from every endpoint into the cache; one audit entry.
+    /// Pulls the patient's record from every endpoint into the cache (only
+    /// what changed, where the last sync allows it); one audit entry.
     pub async fn sync(
         &self,
         nhs: &str,
         progress: Arc<dyn ProgressSink>,
     ) -> Result<SyncReport, UiError> {
+        self.sync_with(nhs, progress, false).await
+    }
+
+    /// [`App::sync`], fetching everything from every endpoint when `full`
+    /// (finds what a source deleted since).
+    pub async fn sync_with(
+        &self,
+        nhs: &str,
+        progress: Arc<dyn ProgressSink>,
+        full: bool,
+    ) -> Result<SyncReport, UiError> {
         let nhs = parse_nhs(nhs)?;
         let access = self.require_access(AuditAction::Sync, &nhs)?;
-        let purpose = access.basis.purpose();
+        let options = SyncOptions {
+            purpose: access.basis.purpose(),
+            full,
+        };
         let result = async {
             let endpoints = self.endpoints_for_network().await?;
             let cache = self.cache()?;
-            let report = sync_patient(&endpoints, &cache, &nhs, purpose, progress).await?;
+            let report = sync_patient(&endpoints, &cache, &nhs, options, progress).await?;
             let failed: Vec<String> = report
                 .endpoints
                 .iter()

@@ -108,6 +108,11 @@ enum Command {
     Sync {
         #[command(flatten)]
         patient: Patient,
+        /// Fetch everything from every source, not only what changed since the
+        /// last sync (finds what a source deleted; otherwise done every
+        /// `full_sync_hours`).
+        #[arg(long)]
+        full: bool,
         /// Print the per-endpoint report as JSON.
         #[arg(long)]
         json: bool,
@@ -351,7 +356,11 @@ fn open(cli: &Cli) -> Result<App, Failure> {
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
-        Command::Sync { patient, json } => sync(&open(&cli)?, &patient.nhs, *json).await,
+        Command::Sync {
+            patient,
+            full,
+            json,
+        } => sync(&open(&cli)?, &patient.nhs, *full, *json).await,
         Command::Timeline {
             patient,
             kinds,
@@ -617,14 +626,14 @@ fn audit(
     Ok(0)
 }
 
-async fn sync(app: &App, nhs: &NhsNumber, json: bool) -> Result<u8, Failure> {
+async fn sync(app: &App, nhs: &NhsNumber, full: bool, json: bool) -> Result<u8, Failure> {
     let sink: Arc<dyn ProgressSink> = if json {
         Arc::new(NoProgress)
     } else {
         let names: Vec<String> = app.endpoints().into_iter().map(|e| e.name).collect();
         Arc::new(progress::Bars::new(&names))
     };
-    let report = app.sync(nhs.as_str(), sink).await?;
+    let report = app.sync_with(nhs.as_str(), sink, full).await?;
     if json {
         print_json(&report)?;
     } else {

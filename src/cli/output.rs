@@ -233,10 +233,14 @@ pub fn print_sync_report(report: &SyncReport, nhs: &NhsNumber) {
         let total: u64 = o.counts.values().sum();
         let name = safe(&o.source);
         if o.is_ok() {
-            say!(
-                "  ok      {name} ({}): {total} resources",
-                o.source_kind.label()
-            );
+            let how = if o.fetch == "incremental" {
+                format!("{total} new or changed resources ({})", safe(&o.fetch_note))
+            } else if o.fetch_note.is_empty() {
+                format!("{total} resources")
+            } else {
+                format!("{total} resources (full sync: {})", safe(&o.fetch_note))
+            };
+            say!("  ok      {name} ({}): {how}", o.source_kind.label());
         } else {
             let e = o.error.as_ref();
             let status = if o.outcome == crossview::app::RunOutcome::Suspect {

@@ -119,6 +119,9 @@ fn default_sync_timeout() -> u64 {
 fn default_max_response_mib() -> u64 {
     32
 }
+fn default_full_sync_hours() -> u64 {
+    24
+}
 fn default_concurrency() -> usize {
     3
 }
@@ -153,6 +156,11 @@ pub struct Endpoint {
     /// Searches run at once against this endpoint.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Hours after which the next sync fetches everything again, to find what
+    /// the source deleted; in between, a sync fetches only what changed
+    /// (`_lastUpdated`), where the server honours it. 0: every sync is full.
+    #[serde(default = "default_full_sync_hours")]
+    pub full_sync_hours: u64,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
@@ -380,6 +388,7 @@ impl Endpoint {
             max_pages: default_max_pages(),
             max_mib: default_max_mib(),
             concurrency: default_concurrency(),
+            full_sync_hours: default_full_sync_hours(),
             headers: BTreeMap::new(),
             auth: AuthConfig::None,
             interface: Interface::Rest,

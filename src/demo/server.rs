@@ -31,6 +31,8 @@ pub(super) struct Inner {
     requests: Mutex<u64>,
     /// The `X-Request-ID` of each request, in order ("" when it had none).
     request_ids: Mutex<Vec<String>>,
+    /// When the resources were loaded: their `_lastUpdated` when they carry none.
+    loaded_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Binds loopback; a fixed port just released by a stopped server may take a
@@ -79,6 +81,7 @@ impl FixtureServer {
             origin: format!("http://{addr}"),
             requests: Mutex::new(0),
             request_ids: Mutex::new(Vec::new()),
+            loaded_at: chrono::Utc::now(),
         });
         let routes = Router::new()
             .route("/metadata", get(metadata))
@@ -242,6 +245,48 @@ async fn metadata(State(inner): State<Arc<Inner>>) -> Response {
     )
 }
 
+/// A `_lastUpdated` search bound: `gt`, `ge`, `lt` or `le` and an instant or date.
+struct LastUpdated {
+    prefix: String,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+impl LastUpdated {
+    fn parse(v: &str) -> Option<LastUpdated> {
+        let (prefix, at) = v.split_at(v.len().min(2));
+        if !matches!(prefix, "gt" | "ge" | "lt" | "le") {
+            return None;
+        }
+        let at = chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(at, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc())
+            })?;
+        Some(LastUpdated {
+            prefix: prefix.to_string(),
+            at,
+        })
+    }
+
+    fn admits(&self, r: &Value, loaded_at: chrono::DateTime<chrono::Utc>) -> bool {
+        let updated = r
+            .pointer("/meta/lastUpdated")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(loaded_at, |t| t.with_timezone(&chrono::Utc));
+        match self.prefix.as_str() {
+            "gt" => updated > self.at,
+            "ge" => updated >= self.at,
+            "lt" => updated < self.at,
+            _ => updated <= self.at,
+        }
+    }
+}
+
 fn reference_id(v: &Value) -> Option<&str> {
     v.get("reference")?.as_str()?.strip_prefix("Patient/")
 }
@@ -288,6 +333,17 @@ async fn search(
         .get("patient")
         .or_else(|| q.get("subject"))
         .map(|p| p.trim_start_matches("Patient/").to_string());
+    let changed = match q.get("_lastUpdated").map(|v| LastUpdated::parse(v)) {
+        None => None,
+        Some(Some(bound)) => Some(bound),
+        Some(None) => {
+            return outcome(
+                StatusCode::BAD_REQUEST,
+                "not-supported",
+                "_lastUpdated takes gt, ge, lt or le and an instant",
+            );
+        }
+    };
     let mut matches: Vec<&Value> = inner
         .resources
         .iter()
@@ -296,6 +352,15 @@ async fn search(
             (Some(p), _) => of_patient(r, p),
             (None, Some(ident)) => has_identifier(r, ident),
             (None, None) => true,
+        })
+        .filter(|r| {
+            q.get("_id")
+                .is_none_or(|id| r.get("id").and_then(Value::as_str) == Some(id))
+        })
+        .filter(|r| {
+            changed
+                .as_ref()
+                .is_none_or(|b| b.admits(r, inner.loaded_at))
         })
         .collect();
     if faults::empty_search(&inner.faults, &rtype) {

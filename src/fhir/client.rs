@@ -36,6 +36,8 @@ struct Budget {
     max_response: u64,
     deadline: Instant,
     deadline_secs: u64,
+    /// The server's clock (`Date` header) at its first answer.
+    server_date: std::sync::OnceLock<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Longest an interactive call (a search by name, a connection test) may take:
@@ -257,6 +259,7 @@ impl FhirClient {
                     .checked_add(deadline)
                     .unwrap_or_else(|| Instant::now() + INTERACTIVE_DEADLINE),
                 deadline_secs: deadline.as_secs(),
+                server_date: std::sync::OnceLock::new(),
             }),
             credentials,
             endpoint: ep.id(),
@@ -294,6 +297,12 @@ impl FhirClient {
 
     pub fn bytes_received(&self) -> u64 {
         self.budget.used.load(Ordering::Relaxed)
+    }
+
+    /// The server's clock at its first answer to this client (its `Date`
+    /// header), when it sent one: changes are asked for by the server's time.
+    pub fn server_date(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.budget.server_date.get().copied()
     }
 
     /// `[base]/path?query`.
@@ -452,6 +461,18 @@ impl FhirClient {
                 Ok(Ok(r)) => r,
             };
             let status = resp.status();
+            if self.budget.server_date.get().is_none()
+                && let Some(date) = resp
+                    .headers()
+                    .get(reqwest::header::DATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            {
+                let _ = self
+                    .budget
+                    .server_date
+                    .set(date.with_timezone(&chrono::Utc));
+            }
             // An expired or revoked token: fetch a new one, once.
             if status == StatusCode::UNAUTHORIZED && self.credentials.refreshable() && !refreshed {
                 log(Some(status.as_u16()), "token-refresh");

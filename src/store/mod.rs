@@ -5,6 +5,7 @@
 //! directory private to the user (see `private_dir`).
 
 pub(crate) mod cipher;
+mod delta;
 mod forget;
 mod lock;
 mod page;
@@ -19,6 +20,7 @@ use crate::cache_key::CacheKey;
 use crate::error::{ErrorCode, HasCode};
 use crate::private_dir::{self, DirError};
 
+pub use delta::{DeltaBasis, Fetch};
 pub use lock::SyncLock;
 pub use page::{MAX_PAGE, TimelinePage, fts_query};
 pub use read::{CachedResource, SourceState, SourceStatus, TimelineFilter};
@@ -91,6 +93,10 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("the cache writer stopped unexpectedly; nothing more of this sync could be saved")]
     WriterStopped,
+    #[error(
+        "the data shown for this source changed while an incremental sync ran; nothing of it was kept (sync again)"
+    )]
+    BaseMoved,
     #[error("cache error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("cache holds unreadable derived data: {0}")]

@@ -222,6 +222,12 @@ pub struct RunSummary {
     pub consent: Vec<crate::consent::ConsentNote>,
     /// What the source's lists say about their own completeness (GP Connect).
     pub list_notes: Vec<crate::gpconnect::ListNote>,
+    /// Everything, or only what changed since the shown run.
+    pub fetch: super::Fetch,
+    /// The server's clock when this run began (its `Date` header), RFC 3339.
+    pub server_time: Option<String>,
+    /// Digest of what decided what was kept (consents, purpose, version).
+    pub basis: Option<String>,
 }
 
 pub(super) fn insert_event(
@@ -381,6 +387,9 @@ impl Store {
         finished_at: &str,
         summary: &RunSummary,
     ) -> Result<Committed, StoreError> {
+        if let super::Fetch::Incremental { base, .. } = summary.fetch {
+            return self.commit_incremental(run, base, finished_at, summary);
+        }
         let tx = self.conn.transaction()?;
         let (patient, endpoint, origin): (String, String, String) = tx.query_row(
             "SELECT patient_key, endpoint_id, origin FROM sync_run WHERE run_id = ?1",
@@ -436,7 +445,8 @@ impl Store {
         tx.execute(
             "UPDATE sync_run SET outcome = ?9, finished_at = ?2, fhir_version = ?3, server_software = ?4,
                  patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8,
-                 error_code = ?10, error_message = ?11, consent = ?12, list_notes = ?13
+                 error_code = ?10, error_message = ?11, consent = ?12, list_notes = ?13,
+                 mode = 'full', server_time = ?14, basis = ?15, full_at = started_at
              WHERE run_id = ?1",
             params![
                 run,
@@ -452,6 +462,8 @@ impl Store {
                 (!lost.is_empty()).then(|| lost.join("; ")),
                 serde_json::to_string(&summary.consent)?,
                 serde_json::to_string(&summary.list_notes)?,
+                summary.server_time,
+                summary.basis,
             ],
         )?;
         tx.commit()?;
@@ -460,6 +472,61 @@ impl Store {
         } else {
             Committed::KeptAside { lost }
         })
+    }
+
+    /// Merges an incremental run into the shown run `base` in one transaction:
+    /// the rows it fetched replace the same resources' rows, the rest stays.
+    /// Nothing can disappear (deletions wait for a full sync), so there is no
+    /// keeping aside. The run itself stays as the record of this attempt.
+    fn commit_incremental(
+        &mut self,
+        run: RunId,
+        base: RunId,
+        finished_at: &str,
+        summary: &RunSummary,
+    ) -> Result<Committed, StoreError> {
+        use rusqlite::OptionalExtension;
+        let tx = self.conn.transaction()?;
+        let shown: Option<RunId> = tx
+            .query_row(
+                "SELECT c.run_id FROM sync_run s JOIN current_run c
+                     ON c.patient_key = s.patient_key AND c.endpoint_id = s.endpoint_id
+                 WHERE s.run_id = ?1",
+                [run],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if shown != Some(base) {
+            return Err(StoreError::BaseMoved);
+        }
+        let delta_counts = summary.counts.clone();
+        let mut merged = summary.clone();
+        merged.consent = super::delta::merged_consent_notes(&tx, base, &summary.consent)?;
+        super::delta::carry_rejections(&tx, run, base)?;
+        let counts = super::delta::merge_into(&tx, run, base)?;
+        super::delta::describe_merged(&tx, run, base, finished_at, &merged, &counts)?;
+        tx.execute(
+            "UPDATE sync_run SET outcome = 'ok', finished_at = ?2, fhir_version = ?3, server_software = ?4,
+                 patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8, consent = ?9,
+                 mode = 'incremental', server_time = ?10, basis = ?11, merged_into = ?12
+             WHERE run_id = ?1",
+            params![
+                run,
+                finished_at,
+                summary.fhir_version,
+                summary.server_software,
+                serde_json::to_string(&summary.patient_ids)?,
+                serde_json::to_string(&delta_counts)?,
+                serde_json::to_string(&summary.warnings)?,
+                serde_json::to_string(&summary.not_offered)?,
+                serde_json::to_string(&summary.consent)?,
+                summary.server_time,
+                summary.basis,
+                base,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Committed::Shown)
     }
 
     /// Shows a run that was kept aside as suspect (after a person has checked that
@@ -513,7 +580,7 @@ impl Store {
         delete_run_rows(&tx, run)?;
         tx.execute(
             "UPDATE sync_run SET outcome = 'failed', finished_at = ?2, error_code = ?3, error_message = ?4,
-                 fhir_version = ?5, server_software = ?6, counts = ?7, warnings = ?8
+                 fhir_version = ?5, server_software = ?6, counts = ?7, warnings = ?8, mode = ?9
              WHERE run_id = ?1",
             params![
                 run,
@@ -524,6 +591,7 @@ impl Store {
                 summary.server_software,
                 serde_json::to_string(&summary.counts)?,
                 serde_json::to_string(&summary.warnings)?,
+                summary.fetch.as_str(),
             ],
         )?;
         tx.commit()?;

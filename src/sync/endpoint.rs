@@ -10,7 +10,8 @@ use tokio::sync::Mutex;
 
 use super::writer::Writer;
 use super::{
-    EndpointOutcome, MAX_MEDICATION_READS, Progress, ProgressSink, SEARCHED_TYPES, now_rfc3339,
+    EndpointOutcome, INCREMENTAL_OVERLAP_SECONDS, MAX_MEDICATION_READS, Progress, ProgressSink,
+    SEARCHED_TYPES, SyncOptions, now_rfc3339,
 };
 use crate::config::{Endpoint, FhirVersionSetting, Interface};
 use crate::consent::{AccessKind, ConsentNote, ConsentRules};
@@ -24,7 +25,8 @@ use crate::fhir::reference::{
 use crate::fhir::{FhirClient, FhirError, FhirVersion};
 use crate::nhs_number::{NHS_NUMBER_SYSTEM, NhsNumber};
 use crate::store::{
-    Committed, Provenance, RunId, RunOutcome, RunStart, RunSummary, StoredResource,
+    Committed, DeltaBasis, Fetch, Provenance, RunId, RunOutcome, RunStart, RunSummary,
+    StoredResource,
 };
 
 pub(super) fn malformed(context: &str, e: &serde_json::Error) -> UiError {
@@ -46,7 +48,7 @@ pub(super) async fn sync_endpoint(
     ep: Endpoint,
     writer: Writer,
     nhs: NhsNumber,
-    purpose: &'static str,
+    options: SyncOptions,
     progress: Arc<dyn ProgressSink>,
 ) -> EndpointOutcome {
     let mut outcome = EndpointOutcome::new(&ep, now_rfc3339());
@@ -70,9 +72,10 @@ pub(super) async fn sync_endpoint(
                 writer: writer.clone(),
                 run,
                 nhs,
-                purpose,
+                options,
                 progress: progress.clone(),
                 summary: RunSummary::default(),
+                fetch_note: String::new(),
                 patients_found: 0,
                 bytes: 0,
                 rejected: 0,
@@ -97,9 +100,11 @@ pub(super) struct EndpointSync {
     pub(super) writer: Writer,
     pub(super) run: RunId,
     pub(super) nhs: NhsNumber,
-    purpose: &'static str,
+    options: SyncOptions,
     pub(super) progress: Arc<dyn ProgressSink>,
     pub(super) summary: RunSummary,
+    /// Why the run fetches everything or only the changes, in words.
+    fetch_note: String,
     pub(super) patients_found: usize,
     bytes: u64,
     pub(super) rejected: u64,
@@ -119,6 +124,8 @@ impl EndpointSync {
         outcome.patients_found = self.patients_found;
         outcome.bytes = self.bytes;
         outcome.rejected = self.rejected;
+        outcome.fetch = self.summary.fetch.as_str().to_string();
+        outcome.fetch_note = self.fetch_note.clone();
         let (run, finished, summary) = (self.run, outcome.finished_at.clone(), self.summary);
         let stored = match result {
             Ok(()) => self
@@ -169,6 +176,13 @@ impl EndpointSync {
         let caps = self.capabilities(client).await?;
         let version = self.version(client, caps.as_ref())?;
         let patients = self.find_patient(client, version).await?;
+        // Changes are asked for by the server's clock; ours only when it gives none.
+        self.summary.server_time = Some(
+            client
+                .server_date()
+                .unwrap_or_else(chrono::Utc::now)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
         if patients.is_empty() {
             return Ok(());
         }
@@ -190,6 +204,27 @@ impl EndpointSync {
         let consent = self
             .consents(client, &identity, version, caps.as_ref())
             .await?;
+        let mut jobs: Vec<(String, String)> = Vec::new();
+        for ty in SEARCHED_TYPES {
+            if caps.as_ref().is_some_and(|c| !c.supports(ty)) {
+                self.summary.not_offered.push(ty.to_string());
+                self.summary
+                    .warnings
+                    .push(format!("{ty} is not offered by this server"));
+                continue;
+            }
+            jobs.extend(ids.iter().map(|id| (ty.to_string(), id.clone())));
+        }
+        let since = match self.plan(client, &identity, version).await? {
+            Some((basis, since)) => {
+                self.summary.fetch = Fetch::Incremental {
+                    base: basis.run,
+                    since: since.clone(),
+                };
+                Some((basis, since))
+            }
+            None => None,
+        };
 
         let searches = Searches {
             identity,
@@ -203,21 +238,16 @@ impl EndpointSync {
             progress: self.progress.clone(),
             found: Mutex::new(Found {
                 consent,
+                // Medications already shown need not be read again for unchanged orders.
+                medications_seen: since
+                    .as_ref()
+                    .map(|(b, _)| b.medications.iter().cloned().collect())
+                    .unwrap_or_default(),
                 ..Found::default()
             }),
             no_id: AtomicU64::new(0),
+            since: since.map(|(_, s)| s),
         };
-        let mut jobs: Vec<(String, String)> = Vec::new();
-        for ty in SEARCHED_TYPES {
-            if caps.as_ref().is_some_and(|c| !c.supports(ty)) {
-                self.summary.not_offered.push(ty.to_string());
-                self.summary
-                    .warnings
-                    .push(format!("{ty} is not offered by this server"));
-                continue;
-            }
-            jobs.extend(ids.iter().map(|id| (ty.to_string(), id.clone())));
-        }
         let first_error = searches.run_all(jobs, self.ep.concurrency).await;
         if first_error.is_none() {
             searches.read_missing_medications().await?;
@@ -247,10 +277,11 @@ impl EndpointSync {
     ) -> Result<ConsentRules, UiError> {
         if caps.is_some_and(|c| !c.supports("Consent")) {
             self.summary.not_offered.push("Consent".into());
+            self.summary.basis = Some(basis_digest(self.options.purpose, version, []));
             return Ok(ConsentRules::default());
         }
         let access = AccessKind {
-            purpose: self.purpose,
+            purpose: self.options.purpose,
             now: chrono::Utc::now(),
         };
         let mut values = Vec::new();
@@ -323,12 +354,128 @@ impl EndpointSync {
                 }
             }
         }
+        self.summary.basis = Some(basis_digest(
+            self.options.purpose,
+            version,
+            keep.iter().map(|r| r.json.as_str()),
+        ));
         if !keep.is_empty() {
             *self.summary.counts.entry("Consent".into()).or_default() += keep.len() as u64;
             let run = self.run;
             self.writer.run(move |s| s.write_page(run, &keep)).await?;
         }
         Ok(ConsentRules::interpret(&values, version, access))
+    }
+
+    /// Whether this run may fetch only what changed since the shown data was
+    /// read: the shown run, and the `_lastUpdated` bound to ask from; `None`
+    /// for a full sync. Anything that could change what is kept beyond the
+    /// changed resources themselves (the patient's records, consents, the
+    /// purpose, the version, the address) makes it full, and so does age.
+    async fn plan(
+        &mut self,
+        client: &FhirClient,
+        identity: &PatientIdentity,
+        version: FhirVersion,
+    ) -> Result<Option<(DeltaBasis, String)>, UiError> {
+        let full = |me: &mut Self, why: String| {
+            me.fetch_note = why;
+            Ok(None)
+        };
+        if self.options.full {
+            return full(self, "a full sync was asked for".into());
+        }
+        if self.ep.full_sync_hours == 0 {
+            return full(
+                self,
+                "every sync of this source is full (full_sync_hours = 0)".into(),
+            );
+        }
+        let (patient, endpoint) = (self.nhs.as_str().to_string(), self.ep.id());
+        let Some(basis) = self
+            .writer
+            .run(move |s| s.delta_basis(&patient, &endpoint))
+            .await?
+        else {
+            return full(self, "no earlier complete sync of this patient here".into());
+        };
+        let due = basis
+            .full_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_none_or(|t| {
+                chrono::Utc::now().signed_duration_since(t)
+                    > chrono::Duration::hours(
+                        i64::try_from(self.ep.full_sync_hours).unwrap_or(i64::MAX),
+                    )
+            });
+        let why = if basis.origin != self.ep.origin() {
+            Some("the source's address changed".to_string())
+        } else if basis.fhir_version.as_deref() != Some(version.as_str()) {
+            Some("the source's FHIR version changed".into())
+        } else if !same_set(&identity.ids, &basis.patient_ids) {
+            Some("the patient's records at this source changed".into())
+        } else if !same_set(&self.summary.not_offered, &basis.not_offered) {
+            Some("the record types the server offers changed".into())
+        } else if basis.basis.is_none() || basis.basis != self.summary.basis {
+            Some("the patient's consents (or the purpose of access) changed".into())
+        } else if due {
+            Some(format!(
+                "a full sync is due (every {} h, to find what the source deleted)",
+                self.ep.full_sync_hours
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return full(self, why);
+        }
+        let Some(since) = basis
+            .server_time
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    - chrono::Duration::seconds(INCREMENTAL_OVERLAP_SECONDS)
+            })
+        else {
+            return full(
+                self,
+                "the last sync did not record the server's time".into(),
+            );
+        };
+        // Tried, not taken from /metadata alone: a server that ignores the
+        // parameter would answer everything, and deletions would go unseen.
+        if !self.honours_last_updated(client, &identity.ids[0]).await? {
+            self.summary
+                .warnings
+                .push("the server ignores _lastUpdated, so every sync of it is a full sync".into());
+            return full(self, "the server ignores _lastUpdated".into());
+        }
+        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.fetch_note = format!("only what changed since {since} (server time)");
+        Ok(Some((basis, since)))
+    }
+
+    /// True when asking for this patient's record changed after the year 2999
+    /// returns nothing.
+    async fn honours_last_updated(
+        &self,
+        client: &FhirClient,
+        patient_id: &str,
+    ) -> Result<bool, UiError> {
+        let mut pager = client.search(
+            "Patient",
+            &[
+                ("_id", patient_id),
+                ("_lastUpdated", "gt2999-01-01T00:00:00Z"),
+                ("_count", "1"),
+            ],
+        )?;
+        Ok(match pager.next_page().await? {
+            None => true,
+            Some(page) => !page.entries.iter().any(|e| e.mode == SearchMode::Match),
+        })
     }
 
     /// The CapabilityStatement. With a configured version, a missing `/metadata` is only a warning.
@@ -508,6 +655,8 @@ struct Searches {
     progress: Arc<dyn ProgressSink>,
     found: Mutex<Found>,
     no_id: AtomicU64,
+    /// Incremental: `_lastUpdated` lower bound (exclusive) of what is fetched.
+    since: Option<String>,
 }
 
 /// What to do with one entry of a search page.
@@ -540,6 +689,10 @@ impl Searches {
         ];
         if ty == "MedicationRequest" {
             query.push(("_include", "MedicationRequest:medication"));
+        }
+        let changed = self.since.as_ref().map(|s| format!("gt{s}"));
+        if let Some(changed) = &changed {
+            query.push(("_lastUpdated", changed.as_str()));
         }
         let mut pager = self.client.search(ty, &query)?;
         let mut received = 0u64;
@@ -710,4 +863,29 @@ impl Searches {
         }
         Ok(())
     }
+}
+
+/// A digest of what decides which resources are kept: the access purpose,
+/// the version and every Consent exactly as sent (in a stable order).
+fn basis_digest<'a>(
+    purpose: &str,
+    version: FhirVersion,
+    consents: impl IntoIterator<Item = &'a str>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut raw: Vec<&str> = consents.into_iter().collect();
+    raw.sort_unstable();
+    let mut h = Sha256::new();
+    h.update(purpose.as_bytes());
+    h.update([0]);
+    h.update(version.as_str().as_bytes());
+    for c in raw {
+        h.update([0]);
+        h.update(c.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
 }

@@ -27,6 +27,21 @@ pub const SEARCHED_TYPES: &[&str] = &[
     "Condition",
 ];
 
+/// What a sync is for and how much it fetches.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    /// v3 ActReason (`TREAT` or `ETREAT`): decides which consent provisions apply.
+    pub purpose: &'static str,
+    /// Fetch every resource even where only the changes could be fetched
+    /// (finds what a server deleted; see `full_sync_hours`).
+    pub full: bool,
+}
+
+/// Seconds before the last sync's server time that an incremental sync asks
+/// from: a change written while that sync ran, but visible only after it read
+/// that type, is still fetched. Fetching a few resources twice is harmless.
+pub const INCREMENTAL_OVERLAP_SECONDS: i64 = 60;
+
 /// Most Medication references read one by one when a server did not `_include` them.
 pub const MAX_MEDICATION_READS: usize = 500;
 
@@ -80,6 +95,10 @@ pub struct EndpointOutcome {
     pub rejected: u64,
     pub warnings: Vec<String>,
     pub bytes: u64,
+    /// `full` or `incremental` (only what changed since the last sync).
+    pub fetch: String,
+    /// Why: "changes since 28-Nov-2026 12:00 (server time)", "a full sync is due (every 24 h)", …
+    pub fetch_note: String,
 }
 
 impl EndpointOutcome {
@@ -100,6 +119,8 @@ impl EndpointOutcome {
             rejected: 0,
             warnings: Vec::new(),
             bytes: 0,
+            fetch: "full".into(),
+            fetch_note: String::new(),
         }
     }
 
@@ -174,13 +195,13 @@ impl Drop for Running {
     }
 }
 
-/// Pulls the patient's record from every endpoint concurrently into `cache`.
-/// `purpose` (v3 ActReason, `TREAT` or `ETREAT`) decides which consent provisions apply.
+/// Pulls the patient's record from every endpoint concurrently into `cache`:
+/// everything, or where the last sync allows it only what changed since.
 pub async fn sync_patient(
     endpoints: &[Endpoint],
     cache: &Cache,
     nhs: &NhsNumber,
-    purpose: &'static str,
+    options: SyncOptions,
     progress: Arc<dyn ProgressSink>,
 ) -> Result<SyncReport, SyncError> {
     if endpoints.is_empty() {
@@ -199,7 +220,7 @@ pub async fn sync_patient(
             let nhs = nhs.clone();
             let progress = progress.clone();
             tokio::spawn(async move {
-                endpoint::sync_endpoint(ep, writer, nhs, purpose, progress).await
+                endpoint::sync_endpoint(ep, writer, nhs, options, progress).await
             })
         })
         .collect();
