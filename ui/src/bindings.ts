@@ -449,7 +449,15 @@ counts: { [key in string]: number },
 /**
  * Resources refused (another patient's, or no patient named).
  */
-rejected: number, warnings: Array<string>, bytes: number, };
+rejected: number, warnings: Array<string>, bytes: number, 
+/**
+ * `full` or `incremental` (only what changed since the last sync).
+ */
+fetch: string, 
+/**
+ * Why: "changes since 28-Nov-2026 12:00 (server time)", "a full sync is due (every 24 h)", …
+ */
+fetch_note: string, };
 export type SyncReport = { nhs_number: string, endpoints: Array<EndpointOutcome>, };
 export type Progress = { "event": "started", source: string, source_id: string, } | { "event": "page", source: string, source_id: string, resource_type: string, received: number, } | { "event": "finished", outcome: EndpointOutcome, };
 export type EntrySummary = { reference: string, title: string | null, detail: string | null, status: string | null, marks: Array<EventMark>, };
