@@ -46,10 +46,12 @@ cargo build --release --locked -p crossview --bench http_floor >/dev/null 2>&1 |
 FLOOR="$(ls -t target/release/deps/http_floor-* 2>/dev/null | grep -v '\.d$' | head -1)"
 measure() { # label, command...: wall s, CPU s, peak RSS MiB of the command and its children
   python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
+import os, resource, subprocess, sys, time
 label, cmd = sys.argv[1], sys.argv[2:]
 t = time.perf_counter()
-done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+out = os.environ.get("MEASURE_OUT")
+sink = open(out, "w") if out else subprocess.DEVNULL
+done = subprocess.run(cmd, stdout=sink, stderr=subprocess.PIPE, text=True)
 wall = time.perf_counter() - t
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(f"{label}: wall {wall:.2f} s, CPU {r.ru_utime + r.ru_stime:.2f} s, peak RSS {r.ru_maxrss / 1024:.0f} MiB, exit {done.returncode}")
@@ -72,8 +74,18 @@ for SIZE in ${CROSSVIEW_BENCH_SCALE:-2400 25000 100000}; do
   CFG="$(mktemp -d)"
   printf '[[endpoint]]\nname = "A"\nkind = "hospital"\nbase_url = "http://127.0.0.1:18101"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n\n[[endpoint]]\nname = "B"\nkind = "hospital"\nbase_url = "http://127.0.0.1:18102"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n\n[[endpoint]]\nname = "GP"\nkind = "gp"\nbase_url = "http://127.0.0.1:18103"\nmax_pages = 100000\nmax_mib = 4096\nsync_timeout_s = 3600\n' > "$CFG/config.toml"
   export CROSSVIEW_DB_KEY=4242424242424242424242424242424242424242424242424242424242424242 CROSSVIEW_ACCESS_BASIS=direct-care
-  measure "crossview sync, empty cache" target/release/crossview --config "$CFG/config.toml" --data-dir "$CFG/data" sync --nhs "$NHS"
-  measure "crossview sync, nothing changed" target/release/crossview --config "$CFG/config.toml" --data-dir "$CFG/data" sync --nhs "$NHS"
+  # An incremental sync asks for what changed since a minute before the last
+  # sync began (INCREMENTAL_OVERLAP_SECONDS): data loaded just now would all
+  # count as changed. A real re-sync comes minutes or days later.
+  sleep 61
+  SYNC=(target/release/crossview --config "$CFG/config.toml" --data-dir "$CFG/data" sync --nhs "$NHS")
+  measure "crossview sync, empty cache" "${SYNC[@]}"
+  du -sh "$CFG/data" | sed 's/^/cache size after the first sync: /'
+  measure "crossview sync --full, nothing changed" "${SYNC[@]}" --full
+  measure "crossview sync (incremental), nothing changed" "${SYNC[@]}"
+  python3 scripts/bench-change.py "$URLS" "$NHS" 0.01
+  MEASURE_OUT="$CFG/changed.json" measure "crossview sync (incremental), 1% changed" "${SYNC[@]}" --json
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('  the 1% sync fetched', sum(sum(e['counts'].values()) for e in r['endpoints']), 'resources;', ', '.join(e['source'] + ': ' + e['fetch'] for e in r['endpoints']))" "$CFG/changed.json"
   du -sh "$CFG/data" | sed 's/^/cache size: /'
   if [ -f ../shared/real-fhir/peer_sync.py ]; then
     measure "peer_sync.py (fhirpy), 1 run" "$VENV/bin/python" ../shared/real-fhir/peer_sync.py "$NHS" ${URLS//,/ } --db "$CFG/peer.sqlite"

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use crossview::config::{Endpoint, EndpointKind};
-use crossview::demo::FixtureServer;
+use crossview::demo::{Fault, FixtureServer};
 use serde_json::{Value, json};
 
 const NHS: &str = "9990000018";
@@ -233,4 +233,108 @@ async fn full_sync_hours_zero_makes_every_sync_full() {
         assert_eq!(r["fetch"], "full", "{r}");
         assert_eq!(r["counts"]["AllergyIntolerance"], 1);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_ignores_last_updated_is_asked_only_if_each_search_changed() {
+    let v1 = vec![
+        patient(),
+        allergy("a1", "Penicillin allergy", LONG_AGO),
+        allergy("a2", "Latex allergy", LONG_AGO),
+        order("o1", "m1", LONG_AGO),
+        medication("m1", "Amlodipine 5mg tablets", LONG_AGO),
+    ];
+    let server = FixtureServer::start(v1.clone(), 0).await.unwrap();
+    server.set_fault(Fault::IgnoresLastUpdated);
+    let port = server.addr().port();
+    let tmp = tempfile::tempdir().unwrap();
+    let ep = Endpoint::new("Hillcrest", EndpointKind::Hospital, server.base_url());
+    let config = write_config(tmp.path(), &[ep], 5);
+    let data = tmp.path().join("cache");
+    let sync = || {
+        let (config, data) = (config.clone(), data.clone());
+        async move { sync_report(&cli(&config, &data, &["sync", "--nhs", NHS, "--json"]).await) }
+    };
+    let shown = || {
+        let (config, data) = (config.clone(), data.clone());
+        async move {
+            titles(&timeline_json(
+                &cli(&config, &data, &["timeline", "--nhs", NHS, "--json"]).await,
+            ))
+        }
+    };
+    assert_eq!(sync().await["fetch"], "full");
+    let before = shown().await;
+
+    // Nothing changed: every search is answered "not modified"; nothing is read again.
+    let second = sync().await;
+    assert_eq!(second["fetch"], "conditional", "{second}");
+    assert_eq!(second["counts"], json!({"Patient": 1}), "{second}");
+    assert!(
+        second["fetch_note"]
+            .as_str()
+            .unwrap()
+            .contains("unchanged AllergyIntolerance"),
+        "{second}"
+    );
+    assert_eq!(shown().await, before);
+
+    // The allergies changed (one updated, one deleted, one added); the orders did not.
+    server.stop().await;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let v2 = vec![
+        patient(),
+        allergy("a1", "Amoxicillin allergy", &now),
+        allergy("a3", "Peanut allergy", &now),
+        order("o1", "m1", LONG_AGO),
+        medication("m1", "Amlodipine 5mg tablets", LONG_AGO),
+    ];
+    let server = FixtureServer::start(v2, port).await.unwrap();
+    server.set_fault(Fault::IgnoresLastUpdated);
+    let third = sync().await;
+    assert_eq!(third["fetch"], "conditional", "{third}");
+    assert_eq!(third["counts"]["AllergyIntolerance"], 2, "{third}");
+    assert!(
+        third["counts"].get("MedicationRequest").is_none(),
+        "{third}"
+    );
+    // A search answered in full replaces its type: the deleted allergy goes too.
+    assert_eq!(
+        shown().await,
+        [
+            "AllergyIntolerance/a1: Amoxicillin allergy",
+            "AllergyIntolerance/a3: Peanut allergy",
+            "MedicationRequest/o1: Amlodipine 5mg tablets"
+        ]
+    );
+
+    // Every allergy gone at once: refused, as a full sync's answer would be kept aside.
+    server.stop().await;
+    let v3 = vec![
+        patient(),
+        order("o1", "m1", LONG_AGO),
+        medication("m1", "Amlodipine 5mg tablets", LONG_AGO),
+    ];
+    let server = FixtureServer::start(v3, port).await.unwrap();
+    server.set_fault(Fault::IgnoresLastUpdated);
+    let out = cli(&config, &data, &["sync", "--nhs", NHS, "--json"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let e = &report["endpoints"][0];
+    assert_eq!(e["error"]["code"], "DataDisappeared", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AllergyIntolerance"),
+        "{e}"
+    );
+    assert!(
+        shown().await.iter().any(|t| t.contains("Peanut")),
+        "earlier allergies still shown"
+    );
+    let full = cli(&config, &data, &["sync", "--full", "--nhs", NHS, "--json"]).await;
+    assert_eq!(full.status.code(), Some(3));
+    let report: Value = serde_json::from_str(&stdout(&full)).unwrap();
+    assert_eq!(report["endpoints"][0]["outcome"], "suspect", "{report}");
 }

@@ -235,6 +235,11 @@ pub fn print_sync_report(report: &SyncReport, nhs: &NhsNumber) {
         if o.is_ok() {
             let how = if o.fetch == "incremental" {
                 format!("{total} new or changed resources ({})", safe(&o.fetch_note))
+            } else if o.fetch == "conditional" {
+                format!(
+                    "{total} resources from the searches that changed ({})",
+                    safe(&o.fetch_note)
+                )
             } else if o.fetch_note.is_empty() {
                 format!("{total} resources")
             } else {

@@ -53,6 +53,9 @@ pub enum Fault {
     RetryAfterText(String),
     /// Resource searches answer a gzip body that inflates to this many MiB.
     GzipBomb(usize),
+    /// `_lastUpdated` is ignored (as by many servers); conditional searches
+    /// (`If-None-Match`, `If-Modified-Since`) are still answered.
+    IgnoresLastUpdated,
     /// Resource searches answer one page of about this many MiB.
     HugePage(usize),
 }
@@ -208,6 +211,11 @@ pub(super) fn empty_search(s: &State, rtype: &str) -> bool {
         Fault::EmptySearch(t) => t == rtype,
         _ => false,
     }
+}
+
+/// True when searches ignore `_lastUpdated`.
+pub(super) fn ignores_last_updated(s: &State) -> bool {
+    matches!(s.get(), Fault::IgnoresLastUpdated)
 }
 
 /// True when the CapabilityStatement lists `rtype`.

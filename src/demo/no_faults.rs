@@ -40,6 +40,10 @@ pub(super) fn empty_search(_: &State, _: &str) -> bool {
     false
 }
 
+pub(super) fn ignores_last_updated(_: &State) -> bool {
+    false
+}
+
 pub(super) fn offered(_: &State, _: &str) -> bool {
     true
 }

@@ -273,11 +273,7 @@ impl LastUpdated {
     }
 
     fn admits(&self, r: &Value, loaded_at: chrono::DateTime<chrono::Utc>) -> bool {
-        let updated = r
-            .pointer("/meta/lastUpdated")
-            .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map_or(loaded_at, |t| t.with_timezone(&chrono::Utc));
+        let updated = last_updated(r, loaded_at);
         match self.prefix.as_str() {
             "gt" => updated > self.at,
             "ge" => updated >= self.at,
@@ -314,6 +310,7 @@ async fn search(
     State(inner): State<Arc<Inner>>,
     Path(rtype): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
     uri: Uri,
 ) -> Response {
     if let Some(r) = common_faults(&inner).await {
@@ -333,7 +330,11 @@ async fn search(
         .get("patient")
         .or_else(|| q.get("subject"))
         .map(|p| p.trim_start_matches("Patient/").to_string());
-    let changed = match q.get("_lastUpdated").map(|v| LastUpdated::parse(v)) {
+    let changed = match q
+        .get("_lastUpdated")
+        .filter(|_| !faults::ignores_last_updated(&inner.faults))
+        .map(|v| LastUpdated::parse(v))
+    {
         None => None,
         Some(Some(bound)) => Some(bound),
         Some(None) => {
@@ -368,6 +369,11 @@ async fn search(
     }
     let extra = faults::extra_matches(&inner.faults, &rtype);
     matches.extend(extra.iter());
+    // Validators of the whole answer: what matched and when each last changed.
+    let validators = Validators::of(&matches, inner.loaded_at);
+    if offset == 0 && validators.unchanged_for(&headers) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
     let page: Vec<&Value> = matches.iter().skip(offset).take(count).copied().collect();
     let mut entries: Vec<Value> = page
         .iter()
@@ -437,7 +443,76 @@ async fn search(
     } else {
         faults::body(&inner.faults, body)
     };
-    fhir_json(StatusCode::OK, body)
+    let mut response = fhir_json(StatusCode::OK, body);
+    validators.set_on(&mut response);
+    response
+}
+
+/// A search answer's `ETag` (a digest of the matching resources' ids and
+/// versions) and `Last-Modified` (the newest of their `lastUpdated`).
+struct Validators {
+    etag: String,
+    last_modified: chrono::DateTime<chrono::Utc>,
+}
+
+impl Validators {
+    fn of(matches: &[&Value], loaded_at: chrono::DateTime<chrono::Utc>) -> Validators {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut last_modified = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        for r in matches {
+            let updated = last_updated(r, loaded_at);
+            last_modified = last_modified.max(updated);
+            h.update(r.get("id").and_then(Value::as_str).unwrap_or_default());
+            h.update(updated.to_rfc3339().as_bytes());
+            h.update(
+                r.pointer("/meta/versionId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            );
+            h.update([0]);
+        }
+        Validators {
+            etag: format!("W/\"{}\"", &hex::encode(h.finalize())[..16]),
+            last_modified,
+        }
+    }
+
+    /// The request's validators say the client holds this very answer.
+    fn unchanged_for(&self, h: &axum::http::HeaderMap) -> bool {
+        let text = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+        if let Some(tags) = text(header::IF_NONE_MATCH) {
+            return tags.split(',').any(|t| t.trim() == self.etag);
+        }
+        text(header::IF_MODIFIED_SINCE)
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .is_some_and(|since| self.last_modified.timestamp() <= since.timestamp())
+    }
+
+    fn set_on(&self, r: &mut Response) {
+        let date = self
+            .last_modified
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        for (name, value) in [
+            (header::ETAG, self.etag.clone()),
+            (header::LAST_MODIFIED, date),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                r.headers_mut().insert(name, v);
+            }
+        }
+    }
+}
+
+fn last_updated(
+    r: &Value,
+    loaded_at: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    r.pointer("/meta/lastUpdated")
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(loaded_at, |t| t.with_timezone(&chrono::Utc))
 }
 
 async fn read(

@@ -62,6 +62,61 @@ pub struct FhirClient {
     client_cert: bool,
 }
 
+/// What identifies a version of an answer (a search's first page): sent back
+/// as `If-None-Match` / `If-Modified-Since`, so an unchanged answer is a 304.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    /// An HTTP date, exactly as the server sent it.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn from_headers(h: &HeaderMap) -> Validators {
+        let text = |name| {
+            h.get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.len() <= 256)
+                .map(String::from)
+        };
+        Validators {
+            etag: text(reqwest::header::ETAG),
+            last_modified: text(reqwest::header::LAST_MODIFIED),
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = self
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            h.insert(reqwest::header::IF_NONE_MATCH, v);
+        }
+        if let Some(v) = self
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            h.insert(reqwest::header::IF_MODIFIED_SINCE, v);
+        }
+        h
+    }
+}
+
+/// A server's answer: its body and validators, or "not modified" (a 304 to a
+/// conditional request).
+enum Answer {
+    Body(String, Validators),
+    NotModified,
+}
+
 /// Headers made anew for each attempt (GP Connect's trace id and JWT are per request).
 pub type HeaderFn = Arc<dyn Fn() -> Result<HeaderMap, FhirError> + Send + Sync>;
 
@@ -356,7 +411,23 @@ impl FhirClient {
             next: Some(first),
             seen: HashSet::new(),
             pages: 0,
+            conditional: None,
+            validators: Validators::default(),
+            not_modified: false,
         })
+    }
+
+    /// A search whose first page is asked for only if it changed since
+    /// `validators` (an earlier answer's); see [`Pager::not_modified`].
+    pub fn search_if_changed(
+        &self,
+        resource_type: &str,
+        query: &[(&str, &str)],
+        validators: Validators,
+    ) -> Result<Pager<'_>, FhirError> {
+        let mut pager = self.search(resource_type, query)?;
+        pager.conditional = (!validators.is_empty()).then_some(validators);
+        Ok(pager)
     }
 
     /// Reads one resource by its relative reference (`Medication/123`); `None` when the server says 404/410.
@@ -392,9 +463,26 @@ impl FhirClient {
         self.send(url, None).await
     }
 
-    /// GET (or POST) with retries for 429/503, one token refresh on 401, the
-    /// byte budget and the sync deadline.
     async fn send(&self, url: &Url, call: Option<&Call>) -> Result<String, FhirError> {
+        match self.exchange(url, call, None).await? {
+            Answer::Body(body, _) => Ok(body),
+            // Only a conditional request may be answered "not modified".
+            Answer::NotModified => Err(FhirError::Http {
+                url: display_url(url),
+                status: 304,
+                diagnostics: Some("not modified, to a request that was not conditional".into()),
+            }),
+        }
+    }
+
+    /// GET (or POST) with retries for 429/503, one token refresh on 401, the
+    /// byte budget and the sync deadline; conditional when `validators` are given.
+    async fn exchange(
+        &self,
+        url: &Url,
+        call: Option<&Call>,
+        validators: Option<&Validators>,
+    ) -> Result<Answer, FhirError> {
         let address = display_url(url);
         let mut attempt = 0;
         let mut refreshed = false;
@@ -405,10 +493,13 @@ impl FhirClient {
             // A new id per attempt: each is a request of its own in the server's logs.
             let id = request_id();
             let shown = format!("{address} [X-Request-ID {id}]");
-            let own = match call {
+            let mut own = match call {
                 Some(c) => (c.headers)()?,
                 None => HeaderMap::new(),
             };
+            if let Some(v) = validators {
+                own.extend(v.headers());
+            }
             let carries_auth = own.contains_key(AUTHORIZATION);
             let mut request = match call.and_then(|c| c.body.as_ref()) {
                 None => self.http.get(url.clone()),
@@ -480,6 +571,10 @@ impl FhirClient {
                 refresh = true;
                 continue;
             }
+            if status == StatusCode::NOT_MODIFIED && validators.is_some() {
+                log(Some(304), "not-modified");
+                return Ok(Answer::NotModified);
+            }
             log(
                 Some(status.as_u16()),
                 if status.is_success() {
@@ -522,6 +617,7 @@ impl FhirClient {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_ascii_lowercase();
+            let answered = Validators::from_headers(resp.headers());
             let body = self.read_body(resp, &shown).await?;
             if !status.is_success() {
                 if looks_like_html(&content_type, &body) {
@@ -562,7 +658,7 @@ impl FhirClient {
                     what: format!("content of type {content_type}"),
                 });
             }
-            return Ok(body);
+            return Ok(Answer::Body(body, answered));
         }
     }
 
@@ -647,6 +743,11 @@ pub struct Pager<'a> {
     next: Option<Url>,
     seen: HashSet<String>,
     pages: u32,
+    /// Sent with the first page only.
+    conditional: Option<Validators>,
+    /// What the server sent with the first page.
+    validators: Validators,
+    not_modified: bool,
 }
 
 impl Pager<'_> {
@@ -666,7 +767,22 @@ impl Pager<'_> {
             });
         }
         self.pages += 1;
-        let body = self.client.get_text(&url).await?;
+        let body = match self
+            .client
+            .exchange(&url, None, self.conditional.take().as_ref())
+            .await?
+        {
+            Answer::NotModified => {
+                self.not_modified = true;
+                return Ok(None);
+            }
+            Answer::Body(body, validators) => {
+                if self.pages == 1 {
+                    self.validators = validators;
+                }
+                body
+            }
+        };
         let page = parse_page(&body, &display_url(&url))?;
         if let Some(link) = &page.next {
             let resolved = url.join(link).map_err(|_| FhirError::ForeignLink {
@@ -691,5 +807,16 @@ impl Pager<'_> {
 
     pub fn pages_fetched(&self) -> u32 {
         self.pages
+    }
+
+    /// The server answered the conditional first page "not modified": the
+    /// earlier answer still stands, and no page was read.
+    pub fn not_modified(&self) -> bool {
+        self.not_modified
+    }
+
+    /// The first page's `ETag` and `Last-Modified`, to make the next search conditional.
+    pub fn validators(&self) -> &Validators {
+        &self.validators
     }
 }

@@ -11,7 +11,7 @@ pub mod tls;
 
 use serde::{Deserialize, Serialize};
 
-pub use client::{FhirClient, Pager};
+pub use client::{FhirClient, Pager, Validators};
 pub use error::FhirError;
 
 /// The FHIR releases Crossview reads.

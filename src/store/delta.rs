@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use super::write::{RunId, RunSummary};
 use super::{Store, StoreError};
 use crate::consent::ConsentNote;
+use crate::fhir::Validators;
 
 /// How a run fetched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,6 +24,10 @@ pub enum Fetch {
     Full,
     /// Only what changed after `since`, merged into the shown run `base`.
     Incremental { base: RunId, since: String },
+    /// Each search asked "only if changed" (`If-None-Match` / `If-Modified-Since`):
+    /// a search answered in full replaces that type in `base`; one answered
+    /// "not modified" leaves it.
+    Conditional { base: RunId },
 }
 
 impl Fetch {
@@ -30,6 +35,15 @@ impl Fetch {
         match self {
             Fetch::Full => "full",
             Fetch::Incremental { .. } => "incremental",
+            Fetch::Conditional { .. } => "conditional",
+        }
+    }
+
+    /// The shown run this run is merged into, if it is not a full sync.
+    pub fn base(&self) -> Option<RunId> {
+        match self {
+            Fetch::Full => None,
+            Fetch::Incremental { base, .. } | Fetch::Conditional { base } => Some(*base),
         }
     }
 }
@@ -52,6 +66,10 @@ pub struct DeltaBasis {
     pub medications: Vec<String>,
     /// Types the server said it does not offer then.
     pub not_offered: Vec<String>,
+    /// Each searched type's validators, from the last answer in full.
+    pub validators: BTreeMap<String, Validators>,
+    /// Resources shown, by type.
+    pub counts: BTreeMap<String, u64>,
 }
 
 impl Store {
@@ -64,57 +82,56 @@ impl Store {
         let found = self
             .conn
             .query_row(
-                "SELECT s.run_id, s.origin, s.fhir_version, s.patient_ids, s.server_time, s.full_at, s.basis, s.not_offered
+                "SELECT s.run_id, s.origin, s.fhir_version, s.server_time, s.full_at, s.basis,
+                        s.patient_ids, s.not_offered, s.validators, s.counts
                  FROM current_run c JOIN sync_run s ON s.run_id = c.run_id
                  WHERE c.patient_key = ?1 AND c.endpoint_id = ?2 AND s.outcome = 'ok'",
                 params![patient, endpoint_id],
                 |r| {
-                    Ok((
-                        r.get::<_, RunId>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
+                    let basis = DeltaBasis {
+                        run: r.get(0)?,
+                        origin: r.get(1)?,
+                        fhir_version: r.get(2)?,
+                        server_time: r.get(3)?,
+                        full_at: r.get(4)?,
+                        basis: r.get(5)?,
+                        patient_ids: Vec::new(),
+                        medications: Vec::new(),
+                        not_offered: Vec::new(),
+                        validators: BTreeMap::new(),
+                        counts: BTreeMap::new(),
+                    };
+                    let json: [String; 4] = [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?];
+                    Ok((basis, json))
                 },
             )
             .optional()?;
-        let Some((run, origin, fhir_version, ids, server_time, full_at, basis, not_offered)) =
-            found
-        else {
+        let Some((mut basis, [ids, not_offered, validators, counts])) = found else {
             return Ok(None);
         };
-        let medications = {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT 'Medication/' || id FROM medication WHERE run_id = ?1")?;
-            st.query_map([run], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
-        Ok(Some(DeltaBasis {
-            run,
-            origin,
-            fhir_version,
-            patient_ids: serde_json::from_str(&ids)?,
-            server_time,
-            full_at,
-            basis,
-            medications,
-            not_offered: serde_json::from_str(&not_offered)?,
-        }))
+        basis.patient_ids = serde_json::from_str(&ids)?;
+        basis.not_offered = serde_json::from_str(&not_offered)?;
+        basis.validators = serde_json::from_str(&validators)?;
+        basis.counts = serde_json::from_str(&counts)?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT 'Medication/' || id FROM medication WHERE run_id = ?1")?;
+        basis.medications = st
+            .query_map([basis.run], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(basis))
     }
 }
 
 /// Moves an incremental run's rows into the shown run `base`, replacing the
-/// rows of the same resources; the Patient and Consent records it fetched in
-/// full replace the base's. Returns the resources per type now shown.
+/// rows of the same resources; for the `complete` types (fetched in full by
+/// this run) every row of the base is replaced. Returns the resources per
+/// type now shown.
 pub(super) fn merge_into(
     tx: &Transaction,
     run: RunId,
     base: RunId,
+    complete: &[String],
 ) -> Result<BTreeMap<String, u64>, StoreError> {
     // The new orders take their medicine from this run's Medications, else the base's.
     tx.execute(
@@ -124,12 +141,14 @@ pub(super) fn merge_into(
          WHERE run_id = ?1 AND medication_ref IS NOT NULL",
         params![run, base],
     )?;
-    // Fetched in full every time: what the base had is superseded entirely.
-    for ty in ["Patient", "Consent"] {
-        tx.execute(
+    // Fetched in full by this run: what the base had is superseded entirely.
+    for ty in complete {
+        for sql in [
+            "DELETE FROM event WHERE run_id = ?1 AND resource_type = ?2",
             "DELETE FROM resource WHERE run_id = ?1 AND resource_type = ?2",
-            params![base, ty],
-        )?;
+        ] {
+            tx.execute(sql, params![base, ty])?;
+        }
     }
     tx.execute(
         "DELETE FROM event WHERE run_id = ?1 AND (resource_type, resource_id) IN
@@ -183,7 +202,8 @@ pub(super) fn describe_merged(
 ) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE sync_run SET finished_at = ?2, fhir_version = ?3, server_software = ?4, counts = ?5,
-             warnings = ?6, not_offered = ?7, consent = ?8, server_time = ?9, basis = ?10, last_merged = ?11
+             warnings = ?6, not_offered = ?7, consent = ?8, server_time = ?9, basis = ?10, last_merged = ?11,
+             validators = ?12
          WHERE run_id = ?1",
         params![
             base,
@@ -197,6 +217,7 @@ pub(super) fn describe_merged(
             summary.server_time,
             summary.basis,
             run,
+            serde_json::to_string(&merged_validators(tx, base, &summary.validators)?)?,
         ],
     )?;
     Ok(())
@@ -251,4 +272,20 @@ pub(super) fn merged_consent_notes(
             n
         })
         .collect())
+}
+
+/// The base's validators, with those of the searches this run answered in full.
+fn merged_validators(
+    tx: &Transaction,
+    base: RunId,
+    now: &BTreeMap<String, Validators>,
+) -> Result<BTreeMap<String, Validators>, StoreError> {
+    let before: String = tx.query_row(
+        "SELECT validators FROM sync_run WHERE run_id = ?1",
+        [base],
+        |r| r.get(0),
+    )?;
+    let mut merged: BTreeMap<String, Validators> = serde_json::from_str(&before)?;
+    merged.extend(now.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(merged)
 }

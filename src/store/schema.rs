@@ -176,7 +176,8 @@ END;
 /// V6: incremental sync. A run records how it fetched (`full` or
 /// `incremental`), the server's clock when it began (the next run asks for
 /// what changed after it), when the full sync the shown data rests on began,
-/// and a digest of what decided what was kept (consents, purpose, version).
+/// a digest of what decided what was kept (consents, purpose, version), and
+/// each search's validators (ETag, Last-Modified) for conditional searches.
 /// An incremental run's rows are merged into the shown run (`merged_into`),
 /// whose `last_merged` names it. The first indexes by date and kind are
 /// covered by V5's page indexes: dropped, so each write updates two fewer.
@@ -187,6 +188,7 @@ ALTER TABLE sync_run ADD COLUMN full_at TEXT;
 ALTER TABLE sync_run ADD COLUMN basis TEXT;
 ALTER TABLE sync_run ADD COLUMN merged_into INTEGER;
 ALTER TABLE sync_run ADD COLUMN last_merged INTEGER;
+ALTER TABLE sync_run ADD COLUMN validators TEXT NOT NULL DEFAULT '{}';
 DROP INDEX event_by_date;
 DROP INDEX event_by_kind;
 "#;

@@ -228,6 +228,10 @@ pub struct RunSummary {
     pub server_time: Option<String>,
     /// Digest of what decided what was kept (consents, purpose, version).
     pub basis: Option<String>,
+    /// Each type's search validators (ETag, Last-Modified) from this run's answers in full.
+    pub validators: BTreeMap<String, crate::fhir::Validators>,
+    /// Searched types the server answered "not modified" (a conditional run).
+    pub unchanged: Vec<String>,
 }
 
 pub(super) fn insert_event(
@@ -387,7 +391,7 @@ impl Store {
         finished_at: &str,
         summary: &RunSummary,
     ) -> Result<Committed, StoreError> {
-        if let super::Fetch::Incremental { base, .. } = summary.fetch {
+        if let Some(base) = summary.fetch.base() {
             return self.commit_incremental(run, base, finished_at, summary);
         }
         let tx = self.conn.transaction()?;
@@ -446,7 +450,7 @@ impl Store {
             "UPDATE sync_run SET outcome = ?9, finished_at = ?2, fhir_version = ?3, server_software = ?4,
                  patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8,
                  error_code = ?10, error_message = ?11, consent = ?12, list_notes = ?13,
-                 mode = 'full', server_time = ?14, basis = ?15, full_at = started_at
+                 mode = 'full', server_time = ?14, basis = ?15, full_at = started_at, validators = ?16
              WHERE run_id = ?1",
             params![
                 run,
@@ -464,6 +468,7 @@ impl Store {
                 serde_json::to_string(&summary.list_notes)?,
                 summary.server_time,
                 summary.basis,
+                serde_json::to_string(&summary.validators)?,
             ],
         )?;
         tx.commit()?;
@@ -503,12 +508,24 @@ impl Store {
         let mut merged = summary.clone();
         merged.consent = super::delta::merged_consent_notes(&tx, base, &summary.consent)?;
         super::delta::carry_rejections(&tx, run, base)?;
-        let counts = super::delta::merge_into(&tx, run, base)?;
+        // Patient and Consent are always fetched in full; in a conditional run,
+        // so is every searched type the server did not answer "not modified".
+        let mut complete: Vec<String> = vec!["Patient".into(), "Consent".into()];
+        if let super::Fetch::Conditional { .. } = summary.fetch {
+            complete.extend(
+                crate::sync::SEARCHED_TYPES
+                    .iter()
+                    .filter(|t| !summary.unchanged.iter().any(|u| u == *t))
+                    .filter(|t| !summary.not_offered.iter().any(|u| u == *t))
+                    .map(|t| t.to_string()),
+            );
+        }
+        let counts = super::delta::merge_into(&tx, run, base, &complete)?;
         super::delta::describe_merged(&tx, run, base, finished_at, &merged, &counts)?;
         tx.execute(
             "UPDATE sync_run SET outcome = 'ok', finished_at = ?2, fhir_version = ?3, server_software = ?4,
                  patient_ids = ?5, counts = ?6, warnings = ?7, not_offered = ?8, consent = ?9,
-                 mode = 'incremental', server_time = ?10, basis = ?11, merged_into = ?12
+                 mode = ?13, server_time = ?10, basis = ?11, merged_into = ?12
              WHERE run_id = ?1",
             params![
                 run,
@@ -523,6 +540,7 @@ impl Store {
                 summary.server_time,
                 summary.basis,
                 base,
+                summary.fetch.as_str(),
             ],
         )?;
         tx.commit()?;

@@ -215,16 +215,17 @@ impl EndpointSync {
             }
             jobs.extend(ids.iter().map(|id| (ty.to_string(), id.clone())));
         }
-        let since = match self.plan(client, &identity, version).await? {
-            Some((basis, since)) => {
-                self.summary.fetch = Fetch::Incremental {
-                    base: basis.run,
-                    since: since.clone(),
-                };
-                Some((basis, since))
-            }
-            None => None,
+        let types: BTreeSet<String> = jobs.iter().map(|(ty, _)| ty.clone()).collect();
+        let basis = self.plan(client, &identity, version, &types).await?;
+        let since = match &self.summary.fetch {
+            Fetch::Incremental { since, .. } => Some(since.clone()),
+            _ => None,
         };
+        let ask_if_changed = match (&self.summary.fetch, &basis) {
+            (Fetch::Conditional { .. }, Some(b)) => b.validators.clone(),
+            _ => BTreeMap::new(),
+        };
+        let shown_counts = basis.as_ref().map(|b| b.counts.clone()).unwrap_or_default();
 
         let searches = Searches {
             identity,
@@ -239,14 +240,14 @@ impl EndpointSync {
             found: Mutex::new(Found {
                 consent,
                 // Medications already shown need not be read again for unchanged orders.
-                medications_seen: since
-                    .as_ref()
-                    .map(|(b, _)| b.medications.iter().cloned().collect())
+                medications_seen: basis
+                    .map(|b| b.medications.into_iter().collect())
                     .unwrap_or_default(),
                 ..Found::default()
             }),
             no_id: AtomicU64::new(0),
-            since: since.map(|(_, s)| s),
+            since,
+            ask_if_changed,
         };
         let first_error = searches.run_all(jobs, self.ep.concurrency).await;
         if first_error.is_none() {
@@ -259,6 +260,48 @@ impl EndpointSync {
             *self.summary.counts.entry(k).or_default() += v;
         }
         self.summary.warnings.extend(found.warnings);
+        self.summary.validators = found.validators;
+        self.summary.unchanged = found.unchanged.into_iter().collect();
+        if let Fetch::Conditional { .. } = self.summary.fetch
+            && self.summary.unchanged.is_empty()
+        {
+            // Every search came back in full: as good as a full sync, committed as one.
+            self.summary.fetch = Fetch::Full;
+            self.fetch_note =
+                "every search had changed (or the server does not answer conditional searches)"
+                    .into();
+        } else if let Fetch::Conditional { .. } = self.summary.fetch {
+            // A type answered in full replaces what is shown of it: an answer
+            // that would erase it without a reason is refused, as a full sync's
+            // would be kept aside (a full sync can then be checked and accepted).
+            let withheld = |ty: &str| -> u64 {
+                self.summary
+                    .consent
+                    .iter()
+                    .filter_map(|n| n.withheld.get(ty))
+                    .sum()
+            };
+            let emptied: Vec<String> = types
+                .iter()
+                .filter(|t| !self.summary.unchanged.contains(t))
+                .filter(|t| shown_counts.get(*t).copied().unwrap_or(0) > 0)
+                .filter(|t| self.summary.counts.get(*t).copied().unwrap_or(0) + withheld(t) == 0)
+                .cloned()
+                .collect();
+            if !emptied.is_empty() {
+                return Err(UiError::new(
+                    ErrorCode::DataDisappeared,
+                    format!(
+                        "the server now answers no {} where it had entries before; nothing of this sync was kept (the earlier data is still shown); a full sync (sync --full) can be checked and accepted",
+                        emptied.join(", ")
+                    ),
+                ));
+            }
+            self.fetch_note = format!(
+                "searches asked \"only if changed\": unchanged {}",
+                self.summary.unchanged.join(", ")
+            );
+        }
         if let Some(e) = first_error {
             return Err(e);
         }
@@ -368,16 +411,19 @@ impl EndpointSync {
     }
 
     /// Whether this run may fetch only what changed since the shown data was
-    /// read: the shown run, and the `_lastUpdated` bound to ask from; `None`
-    /// for a full sync. Anything that could change what is kept beyond the
-    /// changed resources themselves (the patient's records, consents, the
-    /// purpose, the version, the address) makes it full, and so does age.
+    /// read (sets `summary.fetch`, and returns the shown run it builds on):
+    /// with `_lastUpdated` where the server honours it, else with conditional
+    /// searches where the last full answers carried validators, else in full.
+    /// Anything that could change what is kept beyond the changed resources
+    /// themselves (the patient's records, consents, the purpose, the types
+    /// offered, the version, the address) makes it full, and so does age.
     async fn plan(
         &mut self,
         client: &FhirClient,
         identity: &PatientIdentity,
         version: FhirVersion,
-    ) -> Result<Option<(DeltaBasis, String)>, UiError> {
+        types: &BTreeSet<String>,
+    ) -> Result<Option<DeltaBasis>, UiError> {
         let full = |me: &mut Self, why: String| {
             me.fetch_note = why;
             Ok(None)
@@ -447,14 +493,24 @@ impl EndpointSync {
         // Tried, not taken from /metadata alone: a server that ignores the
         // parameter would answer everything, and deletions would go unseen.
         if !self.honours_last_updated(client, &identity.ids[0]).await? {
-            self.summary
-                .warnings
-                .push("the server ignores _lastUpdated, so every sync of it is a full sync".into());
+            // One patient record only: a type's rows cannot be told apart by record.
+            if identity.ids.len() == 1 && types.iter().all(|t| basis.validators.contains_key(t)) {
+                self.summary.fetch = Fetch::Conditional { base: basis.run };
+                self.fetch_note = "searches asked \"only if changed\"".into();
+                return Ok(Some(basis));
+            }
+            self.summary.warnings.push(
+                "the server ignores _lastUpdated and gave no ETag or Last-Modified to search with, so every sync of it is a full sync".into(),
+            );
             return full(self, "the server ignores _lastUpdated".into());
         }
         let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         self.fetch_note = format!("only what changed since {since} (server time)");
-        Ok(Some((basis, since)))
+        self.summary.fetch = Fetch::Incremental {
+            base: basis.run,
+            since,
+        };
+        Ok(Some(basis))
     }
 
     /// True when asking for this patient's record changed after the year 2999
@@ -640,6 +696,10 @@ struct Found {
     rejected: u64,
     medication_refs: BTreeSet<String>,
     medications_seen: BTreeSet<String>,
+    /// Validators of each type's answer in full (its first page).
+    validators: BTreeMap<String, crate::fhir::Validators>,
+    /// Types the server answered "not modified".
+    unchanged: BTreeSet<String>,
 }
 
 /// The per-type searches of one endpoint, run a few at a time.
@@ -657,6 +717,8 @@ struct Searches {
     no_id: AtomicU64,
     /// Incremental: `_lastUpdated` lower bound (exclusive) of what is fetched.
     since: Option<String>,
+    /// Conditional: each type's validators from the last answer in full.
+    ask_if_changed: BTreeMap<String, crate::fhir::Validators>,
 }
 
 /// What to do with one entry of a search page.
@@ -694,7 +756,10 @@ impl Searches {
         if let Some(changed) = &changed {
             query.push(("_lastUpdated", changed.as_str()));
         }
-        let mut pager = self.client.search(ty, &query)?;
+        let mut pager = match self.ask_if_changed.get(ty) {
+            Some(v) => self.client.search_if_changed(ty, &query, v.clone())?,
+            None => self.client.search(ty, &query)?,
+        };
         let mut received = 0u64;
         while let Some(page) = pager.next_page().await? {
             let fetched_at = now_rfc3339();
@@ -723,6 +788,18 @@ impl Searches {
                 resource_type: ty.to_string(),
                 received,
             });
+        }
+        // Incremental answers hold only changes: their validators mean nothing
+        // for a later search in full.
+        if self.since.is_none() {
+            let mut found = self.found.lock().await;
+            if pager.not_modified() {
+                found.unchanged.insert(ty.to_string());
+            } else if !pager.validators().is_empty() {
+                found
+                    .validators
+                    .insert(ty.to_string(), pager.validators().clone());
+            }
         }
         Ok(())
     }
