@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "audit_log",
     "sync_patient",
     "find_patients",
+    "timeline_page",
+    "timeline_entries",
     "resource_json",
     "discharge",
     "accept_suspect",

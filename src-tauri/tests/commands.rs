@@ -527,6 +527,32 @@ fn a_restricted_entry_is_masked_until_revealed_with_a_reason_and_every_access_is
     let raw_args = json!({"nhs": NHS, "source": m["source_id"], "resourceType": "DocumentReference", "id": "ng0-doc-3"});
     let raw = call(&w, "resource_json", raw_args.clone()).unwrap_err();
     assert_eq!(raw["code"], "RestrictedEntry", "{raw}");
+    // Looked up by its handle (the only key the screen has), it is still masked.
+    let by_handle = call(
+        &w,
+        "timeline_entries",
+        json!({"nhs": NHS, "keys": [{"source_id": m["source_id"], "resource_type": m["resource_type"], "resource_id": handle}]}),
+    )
+    .unwrap();
+    assert_eq!(by_handle.as_array().unwrap().len(), 1, "{by_handle}");
+    assert_eq!(&by_handle[0], m);
+    // Re-querying the first page of a record opened in this session is not a new access.
+    let opens_before = call(&w, "audit_log", json!({"nhs": NHS}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    for kinds in [json!([]), json!(["document"])] {
+        call(&w, "timeline_page", json!({"nhs": NHS, "kinds": kinds, "sources": [], "text": null, "from": null, "to": null, "offset": 0, "limit": 50})).unwrap();
+    }
+    assert_eq!(
+        call(&w, "audit_log", json!({"nhs": NHS}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        opens_before
+    );
 
     let no_reason = call(&w, "reveal", json!({"nhs": NHS, "source": m["source_id"], "resourceType": m["resource_type"], "entry": handle, "reason": "  "})).unwrap_err();
     assert_eq!(no_reason["code"], "InvalidInput");

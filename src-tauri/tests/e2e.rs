@@ -174,15 +174,25 @@ async fn submit_nhs(c: &Client, nhs: &str) {
         .unwrap();
 }
 
-/// Sources named on the timeline's rows, scrolling through the whole (virtualised) list.
+/// Waits (a frame at a time, up to about 5 s) while rows of the timeline in view
+/// are placeholders, their page still being read from the core; then `then()`.
+/// Script text for the scripts below, which scroll through the paged list.
+const AWAIT_PAGES: &str = "const awaitPages = (list, then, n = 0) => { \
+      if (list.querySelector('[data-testid=timeline-row-placeholder]') && n < 300) { requestAnimationFrame(() => awaitPages(list, then, n + 1)); return; } \
+      then(); };";
+
+/// Sources named on the timeline's rows, scrolling through the whole (virtualised,
+/// paged) list and waiting at each step for the rows in view to be read.
 async fn sources_shown(c: &Client) -> Vec<String> {
-    let script = "const done = arguments[0]; const list = document.querySelector('[data-testid=timeline]'); \
+    let script = format!(
+        "{AWAIT_PAGES} const done = arguments[0]; const list = document.querySelector('[data-testid=timeline]'); \
         const seen = new Set(); list.scrollTop = 0; \
-        const step = () => { document.querySelectorAll('[data-testid=timeline-row]').forEach(r => seen.add(r.dataset.source)); \
-          if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) { list.scrollTop = 0; done([...seen]); return; } \
-          list.scrollTop += Math.max(40, list.clientHeight - 40); requestAnimationFrame(() => requestAnimationFrame(step)); }; \
-        requestAnimationFrame(step);";
-    let v = c.execute_async(script, vec![]).await.unwrap();
+        const step = () => awaitPages(list, () => {{ document.querySelectorAll('[data-testid=timeline-row]').forEach(r => seen.add(r.dataset.source)); \
+          if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) {{ list.scrollTop = 0; done([...seen]); return; }} \
+          list.scrollTop += Math.max(40, list.clientHeight - 40); requestAnimationFrame(() => requestAnimationFrame(step)); }}); \
+        requestAnimationFrame(step);"
+    );
+    let v = c.execute_async(&script, vec![]).await.unwrap();
     let mut s: Vec<String> = serde_json::from_value(v).unwrap();
     s.sort();
     s
@@ -301,14 +311,16 @@ async fn clinician_journey_in_the_real_webview() {
             .contains("Psychiatry review"),
         "masked content on screen"
     );
-    // Scroll the (virtualised) list to the masked row and open it.
-    let script = "const done = arguments[0]; const list = document.querySelector('[data-testid=timeline]'); list.scrollTop = 0; \
-        const step = () => { const r = document.querySelector('[data-testid=timeline-row][data-restricted=masked]'); \
-          if (r) { r.scrollIntoView({block: 'center'}); done([r.dataset.source, r.innerText]); return; } \
-          if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) { done(null); return; } \
-          list.scrollTop += Math.max(40, list.clientHeight - 40); requestAnimationFrame(() => requestAnimationFrame(step)); }; \
-        requestAnimationFrame(step);";
-    let found = c.execute_async(script, vec![]).await.unwrap();
+    // Scroll the (virtualised, paged) list to the masked row and open it.
+    let script = format!(
+        "{AWAIT_PAGES} const done = arguments[0]; const list = document.querySelector('[data-testid=timeline]'); list.scrollTop = 0; \
+        const step = () => awaitPages(list, () => {{ const r = document.querySelector('[data-testid=timeline-row][data-restricted=masked]'); \
+          if (r) {{ r.scrollIntoView({{block: 'center'}}); done([r.dataset.source, r.innerText]); return; }} \
+          if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) {{ done(null); return; }} \
+          list.scrollTop += Math.max(40, list.clientHeight - 40); requestAnimationFrame(() => requestAnimationFrame(step)); }}); \
+        requestAnimationFrame(step);"
+    );
+    let found = c.execute_async(&script, vec![]).await.unwrap();
     let found: Option<(String, String)> = serde_json::from_value(found).unwrap();
     let (source, row) = found.expect("a masked row on the timeline");
     assert_eq!(source, "Northgate Mental Health Trust");

@@ -298,19 +298,7 @@ impl App {
             let store = self.store()?;
             let source_id = self.source_id(&key, source)?;
             let found = store
-                .timeline(
-                    &key,
-                    &crate::store::TimelineFilter {
-                        sources: vec![source_id.clone()],
-                        ..Default::default()
-                    },
-                )?
-                .into_iter()
-                .find(|e| {
-                    e.resource_type == resource_type
-                        && (e.resource_id == entry
-                            || e.restricted.as_ref().is_some_and(|r| r.handle == entry))
-                })
+                .timeline_entry(&key, &source_id, resource_type, entry)?
                 .ok_or_else(|| super::records::not_cached(source, resource_type, entry))?;
             if found.restricted.is_none() {
                 return Err(UiError::new(

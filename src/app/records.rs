@@ -215,14 +215,11 @@ impl App {
             recent_days: RECENT_DAYS,
         });
         if !hidden.is_empty() {
-            let mut events = store.timeline(nhs, &TimelineFilter::default())?;
-            events.retain(|e| {
-                hidden.contains(&(
-                    e.source_id.clone(),
-                    e.resource_type.clone(),
-                    e.resource_id.clone(),
-                ))
-            });
+            // By key: a long record is not read whole for a few hidden entries.
+            let mut events = Vec::with_capacity(hidden.len());
+            for (source, ty, id) in &hidden {
+                events.extend(store.timeline_event(nhs, source, ty, id)?);
+            }
             Self::named(&mut events, sources);
             events.iter_mut().for_each(TimelineEvent::mask);
             summary.restricted = events;
@@ -349,9 +346,10 @@ impl App {
 
     /// One page of the timeline (newest first), optionally only entries whose
     /// title or detail has every word of `text`, with the counts per kind and
-    /// per source. The first page of a view is audited as a timeline access;
-    /// the pages after it (scrolling the same view) need the same basis but
-    /// add no entry each.
+    /// per source. The first page of a view is audited as a timeline access,
+    /// unless the record was opened in this session (the screen re-querying
+    /// it as filters change is the same access); later pages need the same
+    /// basis but add no entry each.
     pub fn timeline_page(
         &self,
         nhs: &str,
@@ -371,7 +369,7 @@ impl App {
             let shown = shown_sources(&sources.statuses());
             Ok((page, Audited::sources(shown)))
         };
-        if offset == 0 {
+        if offset == 0 && !self.was_opened(nhs.as_str()) {
             self.audited(AuditAction::Timeline, &nhs, read)
         } else {
             let access = self.require_access(AuditAction::Timeline, &nhs)?;
@@ -381,8 +379,9 @@ impl App {
 
     /// Named timeline entries of a record already opened (what a summary flag,
     /// a document or a restored selection points at, when its page is not on
-    /// screen): needs the basis, adds no audit entry; entries not cached are
-    /// left out; at most [`crate::store::MAX_PAGE`] keys.
+    /// screen), by resource id or a restricted entry's handle: needs the basis,
+    /// adds no audit entry; entries not cached are left out; at most
+    /// [`crate::store::MAX_PAGE`] keys.
     pub fn timeline_entries(
         &self,
         nhs: &str,
@@ -400,14 +399,12 @@ impl App {
         let sources = self.sources_of(&store, nhs.as_str())?;
         let mut events = Vec::with_capacity(keys.len());
         for k in keys {
-            if let Some(e) = store.timeline_event(
+            events.extend(store.timeline_entry(
                 nhs.as_str(),
                 &k.source_id,
                 &k.resource_type,
                 &k.resource_id,
-            )? {
-                events.push(e);
-            }
+            )?);
         }
         Self::named(&mut events, &sources);
         self.mask_events(nhs.as_str(), &mut events);

@@ -177,6 +177,28 @@ impl Store {
             .next())
     }
 
+    /// The entry of one cached resource, named by its id or, for a restricted
+    /// entry, by its masked handle (a few restricted rows are read to find it).
+    pub fn timeline_entry(
+        &self,
+        patient: &str,
+        endpoint_id: &str,
+        resource_type: &str,
+        entry: &str,
+    ) -> Result<Option<TimelineEvent>, StoreError> {
+        if let Some(e) = self.timeline_event(patient, endpoint_id, resource_type, entry)? {
+            return Ok(Some(e));
+        }
+        let restricted = self.query_events(
+            patient,
+            " AND c.endpoint_id = ? AND e.resource_type = ? AND e.restricted IS NOT NULL",
+            vec![endpoint_id.to_string(), resource_type.to_string()],
+        )?;
+        Ok(restricted
+            .into_iter()
+            .find(|e| e.restricted.as_ref().is_some_and(|r| r.handle == entry)))
+    }
+
     fn query_events(
         &self,
         patient: &str,

@@ -232,6 +232,9 @@ pub struct RunSummary {
     pub validators: BTreeMap<String, crate::fhir::Validators>,
     /// Searched types the server answered "not modified" (a conditional run).
     pub unchanged: Vec<String>,
+    /// Searched types a conditional run read in full: they replace what is
+    /// shown of them when it is merged.
+    pub replaced: Vec<String>,
 }
 
 pub(super) fn insert_event(
@@ -512,13 +515,7 @@ impl Store {
         // so is every searched type the server did not answer "not modified".
         let mut complete: Vec<String> = vec!["Patient".into(), "Consent".into()];
         if let super::Fetch::Conditional { .. } = summary.fetch {
-            complete.extend(
-                crate::sync::SEARCHED_TYPES
-                    .iter()
-                    .filter(|t| !summary.unchanged.iter().any(|u| u == *t))
-                    .filter(|t| !summary.not_offered.iter().any(|u| u == *t))
-                    .map(|t| t.to_string()),
-            );
+            complete.extend(summary.replaced.iter().cloned());
         }
         let counts = super::delta::merge_into(&tx, run, base, &complete)?;
         super::delta::describe_merged(&tx, run, base, finished_at, &merged, &counts)?;

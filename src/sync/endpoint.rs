@@ -262,6 +262,11 @@ impl EndpointSync {
         self.summary.warnings.extend(found.warnings);
         self.summary.validators = found.validators;
         self.summary.unchanged = found.unchanged.into_iter().collect();
+        self.summary.replaced = types
+            .iter()
+            .filter(|t| !self.summary.unchanged.contains(t))
+            .cloned()
+            .collect();
         if let Fetch::Conditional { .. } = self.summary.fetch
             && self.summary.unchanged.is_empty()
         {

@@ -10,6 +10,7 @@ import { chromium } from "playwright-core";
 import * as fx from "./fixtures.mjs";
 import { installMockIpc } from "./mock-ipc.mjs";
 import { startServer } from "./server.mjs";
+import { timelineQuery } from "./timeline-query.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -36,11 +37,13 @@ after(async () => {
 /**
  * A fresh page with the IPC mock for `scenario` (`ok`, `stale`, `offline`, `suspect`).
  * `cache` is what the first open reads (`ok` an hour old by default; `empty` for a
- * patient never synced). Page errors and CSP violations fail the test in `done`.
+ * patient never synced); `older` adds that many older entries to the record (a long
+ * timeline); `pageDelay` is how long a timeline page takes. Page errors and CSP
+ * violations fail the test in `done`.
  */
 async function openPage(
   scenario = "ok",
-  { hash = "", axe = false, width = 1280, height = 800, scale = 1, cache = "ok", syncDelay = 15, demo = false, askBasis = false } = {},
+  { hash = "", axe = false, width = 1280, height = 800, scale = 1, cache = "ok", syncDelay = 15, demo = false, askBasis = false, older = 0, pageDelay = 15 } = {},
 ) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: scale, locale: "en-US", timezoneId: "Europe/London" });
   const page = await context.newPage();
@@ -50,13 +53,15 @@ async function openPage(
     if (m.type() === "error") problems.push(`console: ${m.text()}`);
   });
   const now = Date.now();
+  await page.addInitScript({ content: `window.__timelineQuery = (${timelineQuery})();` });
   await page.addInitScript(installMockIpc, {
     scenario,
     demo,
     askBasis,
     nhs: fx.NHS,
-    cacheView: fx.patientView(cache, now - 3600_000),
-    view: fx.patientView(scenario, now),
+    cache: fx.record(cache, now - 3600_000, older),
+    record: fx.record(scenario, now, older),
+    pageDelay,
     syncMessages: fx.syncMessages(scenario),
     syncDelay,
     discharge: fx.discharge,
@@ -112,6 +117,16 @@ async function showTimeline(page) {
   await page.getByTestId("timeline-row").first().waitFor();
 }
 
+/** The timeline shows what it asked the core for: no query or page still loading. */
+const settled = (page) =>
+  page.waitForFunction(() => {
+    const list = document.querySelector('[data-testid="timeline"]');
+    return !!list && list.getAttribute("aria-busy") === "false" && !list.querySelector('[data-testid="timeline-row-placeholder"], [data-testid="timeline-loading"]');
+  });
+
+/** The `timeline_page` calls made so far. */
+const pageCalls = (page) => page.evaluate(() => window.__mock.calls.filter((c) => c.cmd === "timeline_page").map((c) => c.args));
+
 const rowAttrs = (page, attr) =>
   page.$$eval(`[data-testid="timeline-row"]`, (rows, a) => rows.map((r) => r.getAttribute(a)), attr);
 
@@ -124,6 +139,8 @@ const allRowAttrs = (page, attr) =>
     list.scrollTop = 0;
     await frame();
     for (;;) {
+      // Rows whose page is still on its way are placeholders: wait for them.
+      for (let i = 0; i < 300 && list.querySelector('[data-testid="timeline-row-placeholder"]'); i++) await frame();
       for (const r of document.querySelectorAll('[data-testid="timeline-row"]')) seen.set(r.dataset.resourceId + r.dataset.sourceId, r.getAttribute(a));
       if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) break;
       list.scrollTop += Math.max(40, list.clientHeight - 40);
@@ -241,10 +258,16 @@ describe("Crossview UI with mocked IPC", () => {
     const hl = page.locator('[data-testid="summary-entry"][data-highlighted="true"]');
     assert.deepEqual(await hl.evaluateAll((es) => es.map((e) => e.dataset.resourceId)), ["al-1", "mr-4"]);
     await t.shot("02b-summary-flag-entries");
-    // An entry opens in the timeline's detail panel.
+    // An entry opens in the timeline's detail panel (read from the core by its key).
     await refs.nth(1).getByTestId("flag-ref-open").click();
-    assert.equal(await page.getByTestId("tab-timeline").getAttribute("aria-selected"), "true");
+    await page.locator('[data-testid="tab-timeline"][aria-selected="true"]').waitFor();
     assert.match(await page.getByTestId("detail-panel").innerText(), /Co-amoxiclav 500mg\/125mg tablets/);
+    const looked = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd === "timeline_entries").map((c) => c.args));
+    assert.deepEqual(looked, [{ nhs: fx.NHS, keys: [{ source_id: "riverside", resource_type: "MedicationRequest", resource_id: "mr-4" }] }]);
+    // Its row is selected and marked open in the list.
+    const row = page.locator('[data-testid="timeline-row"][data-resource-id="mr-4"]');
+    assert.equal(await row.getAttribute("aria-selected"), "true");
+    assert.match(await row.getAttribute("class"), /row--open/);
     await t.done();
   });
 
@@ -303,13 +326,18 @@ describe("Crossview UI with mocked IPC", () => {
     await openPatient(page);
     await showTimeline(page);
     await page.getByTestId("filter-kind-discharge").click();
+    await settled(page);
     const kinds = await rowAttrs(page, "data-kind");
     assert.equal(kinds.length, 3);
     assert.ok(kinds.every((k) => k === "discharge"));
+    // The core was asked for discharges only, from the top.
+    assert.deepEqual((await pageCalls(page)).at(-1), { nhs: fx.NHS, kinds: ["discharge"], sources: [], text: null, from: null, to: null, offset: 0, limit: 200 });
     await page.getByTestId("filter-dates").locator("summary").click();
     assert.equal(await page.getByTestId("date-from").getAttribute("type"), "text");
     await page.getByTestId("date-from").fill("01-Aug-2026");
+    await settled(page);
     assert.equal((await rowAttrs(page, "data-kind")).length, 2);
+    assert.equal((await pageCalls(page)).at(-1).from, "2026-08-01");
     await page.getByTestId("date-to").fill("31/02/2026");
     await page.getByTestId("date-to").press("Tab");
     assert.match(await page.getByTestId("date-error").innerText(), /To date: Enter a real date, e\.g\. 01-Jan-2024/);
@@ -318,13 +346,110 @@ describe("Crossview UI with mocked IPC", () => {
     await page.getByTestId("date-to").press("Enter");
     assert.equal(await page.getByTestId("date-to").inputValue(), "10-Oct-2026");
     assert.equal(await page.getByTestId("date-error").count(), 0);
+    await settled(page);
     assert.equal((await rowAttrs(page, "data-kind")).length, 0);
     await page.getByTestId("date-from").fill("");
+    await settled(page);
     assert.deepEqual(await rowAttrs(page, "data-resource-id"), ["dis-2"]);
     // Esc closes the drop-down and returns to its toggle.
     await page.keyboard.press("Escape");
     assert.equal(await page.getByTestId("filter-dates").getAttribute("open"), null);
     assert.match(await page.getByTestId("filter-dates").innerText(), /Dates \(any to 10-Oct-2026\)/);
+    await t.done();
+  });
+
+  it("a long record is read a page at a time: later pages as the list scrolls, counts from the core", async () => {
+    const older = 1500;
+    const total = fx.events.length + older;
+    const t = await openPage("ok", { older, pageDelay: 80 });
+    const { page } = t;
+    await openPatient(page);
+    assert.match(await page.getByTestId("tab-timeline").innerText(), new RegExp(`Timeline\\s*${total.toLocaleString("en-GB")}`));
+    await showTimeline(page);
+    // The first screen comes with the record; the scrollbar is the whole record's from the start.
+    assert.deepEqual(await pageCalls(page), []);
+    assert.equal(await page.getByTestId("timeline").evaluate((l) => l.scrollHeight), total * 40);
+    assert.ok((await page.getByTestId("timeline-row").count()) < 60);
+    // Scrolled past the first page: placeholder rows, then the rows of the second page.
+    await page.getByTestId("timeline").evaluate((l) => (l.scrollTop = 250 * 40));
+    await page.getByTestId("timeline-row-placeholder").first().waitFor();
+    assert.equal(await page.getByTestId("timeline-row-placeholder").first().innerText(), "Loading…");
+    await settled(page);
+    const calls = await pageCalls(page);
+    assert.ok(calls.some((c) => c.offset === 200 && c.limit === 200 && c.kinds.length === 0 && c.text === null), JSON.stringify(calls));
+    // Row 250 (the record's dated entries, then the older ones).
+    assert.ok((await rowAttrs(page, "data-resource-id")).includes(`old-${250 - (fx.events.length - 1)}`));
+    await t.shot("15-long-record-page-2");
+    // The end of the list: the undated entry last.
+    await page.getByTestId("timeline").evaluate((l) => (l.scrollTop = l.scrollHeight));
+    await settled(page);
+    assert.ok((await rowAttrs(page, "data-resource-id")).includes("co-3"));
+    assert.ok((await pageCalls(page)).some((c) => c.offset === 1400));
+
+    // A filter asks the core again from the top; the counts are the core's.
+    const allergies = [...fx.events, ...fx.olderEvents(older)].filter((e) => e.kind === "allergy").length;
+    await page.getByTestId("filter-kind-allergy").click();
+    await settled(page);
+    assert.deepEqual((await pageCalls(page)).at(-1), { nhs: fx.NHS, kinds: ["allergy"], sources: [], text: null, from: null, to: null, offset: 0, limit: 200 });
+    assert.equal(await page.getByTestId("timeline").evaluate((l) => l.scrollTop), 0);
+    assert.ok((await rowAttrs(page, "data-kind")).every((k) => k === "allergy"));
+    assert.match(await page.getByTestId("filter-kind-allergy").innerText(), new RegExp(`Allergies \\(${allergies}\\)`));
+    assert.match(await page.getByTestId("filter-kind-encounter").innerText(), /Encounters \(\d+\)/);
+    assert.equal(await page.getByTestId("timeline-count").innerText(), `Showing ${allergies} of ${total.toLocaleString("en-GB")} events`);
+
+    // Search: each word starts a word of a title or detail; sent once typing pauses.
+    await page.getByTestId("filter-kind-allergy").click();
+    await page.getByTestId("search-input").pressSequentially("Pénic", { delay: 10 });
+    await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "timeline_page").at(-1)?.args.text === "Pénic");
+    await settled(page);
+    assert.deepEqual(await rowAttrs(page, "data-resource-id"), ["al-1"]);
+    assert.equal(await page.getByTestId("timeline-count").innerText(), `Showing 1 of ${total.toLocaleString("en-GB")} events`);
+    await t.done();
+  });
+
+  it("every source hidden: nothing matches, and the core is not asked", async () => {
+    const t = await openPage();
+    const { page } = t;
+    await openPatient(page);
+    await showTimeline(page);
+    await page.getByTestId("filter-sources").locator("summary").click();
+    const boxes = page.getByTestId("filter-source");
+    assert.equal(await boxes.count(), 4);
+    for (let i = 0; i < 3; i++) {
+      await boxes.nth(i).uncheck();
+      await settled(page);
+    }
+    const left = await rowAttrs(page, "data-source-id");
+    assert.ok(left.length > 0 && left.every((x) => x === "northshire"), left.join());
+    assert.deepEqual((await pageCalls(page)).at(-1).sources, ["northshire"]);
+    const asked = (await pageCalls(page)).length;
+    await boxes.nth(3).uncheck();
+    await settled(page);
+    assert.equal(await page.getByTestId("timeline-empty").innerText(), "No events match the filters.");
+    assert.equal((await pageCalls(page)).length, asked, "no call when nothing can match");
+    assert.equal(await page.getByTestId("timeline-count").innerText(), `Showing 0 of ${fx.events.length} events`);
+    await t.done();
+  });
+
+  it("a page the core could not read is said, never shown as no entries; Try again reads it", async () => {
+    const t = await openPage();
+    const { page } = t;
+    await openPatient(page);
+    await showTimeline(page);
+    await page.evaluate(() => (window.__mock.failPages = true));
+    await page.getByTestId("filter-kind-encounter").click();
+    await page.getByTestId("timeline-error").waitFor();
+    assert.match(await page.getByTestId("timeline-error").innerText(), /Some of the timeline could not be read\. The saved records on this computer could not be read or written\./);
+    assert.equal(await page.getByTestId("timeline-empty").count(), 0);
+    assert.equal(await page.getByTestId("timeline-row").count(), 0);
+    assert.equal(await page.getByTestId("timeline-count").innerText(), "Events not read");
+    await t.shot("16-timeline-page-error");
+    await page.evaluate(() => (window.__mock.failPages = false));
+    await page.getByTestId("timeline-retry").click();
+    await settled(page);
+    assert.equal(await page.getByTestId("timeline-error").count(), 0);
+    const kinds = await rowAttrs(page, "data-kind");
+    assert.ok(kinds.length > 0 && kinds.every((k) => k === "encounter"));
     await t.done();
   });
 
@@ -334,6 +459,7 @@ describe("Crossview UI with mocked IPC", () => {
     await openPatient(page);
     await showTimeline(page);
     await page.getByTestId("filter-kind-discharge").click();
+    await settled(page);
     await page.locator('[data-testid="timeline-row"][data-resource-id="dis-1"]').click();
     assert.equal(await page.getByTestId("open-discharge").innerText(), "Read discharge summary");
     await page.getByTestId("open-discharge").click();
@@ -501,8 +627,14 @@ describe("Crossview UI with mocked IPC", () => {
     assert.ok(mark > started - 60_000 && mark <= Date.now());
     const calls = (await page.evaluate(() => window.__mock.calls.map((c) => c.cmd))).filter((c) => !GOVERNANCE.has(c));
     assert.deepEqual(calls.slice(0, 2), ["open_patient", "sync_patient"]);
-    // The fragment is read once: changing it later does not switch the patient.
+    // The sync after an open asks only for changes; "Full sync" asks for everything.
     await syncDone(page);
+    if (!(await page.getByTestId("full-sync-button").isVisible())) await page.getByTestId("sources-toggle").click();
+    await page.getByTestId("full-sync-button").click();
+    await syncDone(page);
+    const fulls = await page.evaluate(() => window.__mock.calls.filter((c) => c.cmd === "sync_patient").map((c) => c.args.full));
+    assert.deepEqual(fulls, [false, true]);
+    // The fragment is read once: changing it later does not switch the patient.
     await page.evaluate(() => {
       location.hash = "#nhs=9990000026";
     });

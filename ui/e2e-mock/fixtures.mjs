@@ -89,6 +89,30 @@ const EVENTS = [
 /** Every event, in the shape of the `ok` scenario (fresh data). */
 export const events = EVENTS;
 
+const KINDS = [
+  ["encounter", "Encounter", "Outpatient clinic attendance"],
+  ["document", "DocumentReference", "Clinic letter"],
+  ["medication", "MedicationStatement", "Repeat prescription issued"],
+  ["condition", "Condition", "Problem reviewed"],
+  ["allergy", "AllergyIntolerance", "Allergy reviewed"],
+  ["discharge", "Composition", "Day case discharge summary"],
+];
+
+/**
+ * `n` older entries (a long record, to page through): daily from 31-Dec-2011
+ * backwards, every kind and source in turn; ids `old-0`, `old-1`, ….
+ */
+export function olderEvents(n) {
+  const out = [];
+  const start = Date.UTC(2011, 11, 31);
+  for (let i = 0; i < n; i++) {
+    const [kind, resource_type, title] = KINDS[i % KINDS.length];
+    const date = new Date(start - i * 86_400_000).toISOString().slice(0, 10);
+    out.push(ev({ kind, resource_type, resource_id: `old-${i}`, source: SOURCES[i % SOURCES.length].source, title: `${title} ${i}`, detail: `Entry number ${i}`, date, status: "final" }));
+  }
+  return out;
+}
+
 const failsIn = (scenario, name) => scenario === "offline" || (scenario === "stale" && name === MLS);
 
 function status(s, now, scenario) {
@@ -219,6 +243,7 @@ function summaryFor(evs, sources, scenario) {
       sources,
       loading: false,
       terminology_problem: null,
+      restricted: [],
     };
   }
   const pen = get("al-1");
@@ -313,6 +338,7 @@ function summaryFor(evs, sources, scenario) {
     sources,
     loading: false,
     terminology_problem: null,
+    restricted: [],
   };
 }
 
@@ -344,11 +370,26 @@ function bannerFor(summary, loading) {
   };
 }
 
+/** `PatientView.timeline`: the first page (200) of the whole timeline, with its counts. */
+export function firstPage(evs) {
+  const by = (f) => evs.reduce((m, e) => ({ ...m, [f(e)]: (m[f(e)] ?? 0) + 1 }), {});
+  return { events: evs.slice(0, 200), total: evs.length, offset: 0, by_kind: by((e) => e.kind), by_source: by((e) => e.source_id) };
+}
+
 /**
- * The patient view for a scenario: `ok`, `stale` (the GP fails), `offline` (all fail),
+ * The record for a scenario: the patient view, and every timeline event (what
+ * `timeline_page` answers from). `older` adds that many older entries.
+ */
+export function record(scenario, now = Date.now(), older = 0) {
+  const { events, ...view } = patientView(scenario, now, older);
+  return { view: { ...view, timeline: firstPage(events) }, events };
+}
+
+/**
+ * The patient view for a scenario, with every event: `ok`, `stale` (the GP fails), `offline` (all fail),
  * `suspect` (Northgate's last sync kept aside), `empty` (nothing cached: every source never synced).
  */
-export function patientView(scenario, now = Date.now()) {
+function patientView(scenario, now, older) {
   if (scenario === "empty") {
     const sources = SOURCES.map((s) => ({
       ...s,
@@ -373,7 +414,9 @@ export function patientView(scenario, now = Date.now()) {
   }
   const sources = SOURCES.map((s) => status(s, now, scenario));
   const byId = Object.fromEntries(sources.map((s) => [s.source_id, s]));
-  const evs = EVENTS.map((e) => ({ ...e, fetched_at: byId[e.source_id].last_success, as_of: byId[e.source_id].last_success, stale: byId[e.source_id].stale }));
+  // The undated entry stays last.
+  const all = [...EVENTS.slice(0, -1), ...olderEvents(older), ...EVENTS.slice(-1)];
+  const evs = all.map((e) => ({ ...e, fetched_at: byId[e.source_id].last_success, as_of: byId[e.source_id].last_success, stale: byId[e.source_id].stale }));
   const summary = summaryFor(evs, sources, scenario);
   return {
     nhs_number: NHS,

@@ -4,14 +4,17 @@
  * `invoke(cmd, args)` answers from `data`; a `Channel` argument (sync progress)
  * is fed messages through the callback it registered with `transformCallback`,
  * in the `{ index, message }` / `{ index, end }` shape the real IPC uses.
- * Every call is recorded in `window.__mock.calls`.
+ * Every call is recorded in `window.__mock.calls`. The timeline's pages come
+ * from `window.__timelineQuery` (timeline-query.mjs, injected before this);
+ * `window.__mock.failPages = true` makes `timeline_page` fail.
  */
 export function installMockIpc(data) {
   const callbacks = new Map();
   let nextId = 1;
   // A basis stated at launch (`--basis`) unless the scenario has the person asked for one.
   const access = data.askBasis ? {} : { [data.nhs]: { basis: "direct-care", reason: null } };
-  const mock = { calls: [], saved: null, scenario: data.scenario, opens: 0, access, searchAccess: null };
+  const mock = { calls: [], saved: null, scenario: data.scenario, opens: 0, access, searchAccess: null, events: [], failPages: false };
+  const timeline = window.__timelineQuery;
   window.__mock = mock;
   const delay = (ms) => new Promise((r) => setTimeout(r, ms));
   const clone = (v) => JSON.parse(JSON.stringify(v));
@@ -56,7 +59,24 @@ export function installMockIpc(data) {
           mock.opens++;
           await delay(20);
           // The first open shows the cache; after a sync the scenario's outcome.
-          return clone(mock.opens === 1 ? data.cacheView : data.view);
+          const shown = mock.opens === 1 ? data.cache : data.record;
+          mock.events = shown.events;
+          return clone(shown.view);
+        }
+        case "timeline_page": {
+          if (!mock.access[args.nhs]) return fail("AccessBasisRequired", "State why you are opening this record");
+          await delay(data.pageDelay);
+          if (mock.failPages) return fail("CacheError", "disk I/O error reading the timeline");
+          try {
+            return clone(timeline.page(mock.events, args));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        case "timeline_entries": {
+          if (!mock.access[args.nhs]) return fail("AccessBasisRequired", "State why you are opening this record");
+          await delay(5);
+          return clone(timeline.entries(mock.events, args.keys));
         }
         case "sync_patient": {
           const channelId = args.progress && args.progress.id;

@@ -13,7 +13,7 @@ import { Lookup, type OpenFrom, type SearchGuard } from "./components/Lookup";
 import { Summary } from "./components/Summary";
 import { applyProgress, type EndpointProgress, OfflineBanner, progressDone, SourcesPanel, SyncProgress } from "./components/Sync";
 import { type SelectRequest, Timeline } from "./components/Timeline";
-import { eventKey } from "./lib/filter";
+import { entryKeyOf, eventKey, sameEntry } from "./lib/filter";
 import { AccessGuard, type Guard, needsBasis } from "./lib/guard";
 import { formatNhs, nhsFromHash } from "./lib/nhs";
 
@@ -21,15 +21,22 @@ type View = "record" | "endpoints";
 type Tab = "summary" | "timeline";
 type Dialog = "forget" | "access-log" | null;
 
-/**
- * The same entry in two reads of the record. A restricted entry is named by its
- * handle, which stays the same once it is revealed (its resource id does not:
- * masked, the id is the handle).
- */
-export function sameEntry(a: TimelineEvent, b: TimelineEvent): boolean {
-  if (a.source_id !== b.source_id || a.resource_type !== b.resource_type) return false;
-  if (a.restricted && b.restricted) return a.restricted.handle === b.restricted.handle;
-  return a.resource_id === b.resource_id;
+/** Entries the app keeps by key (opened, read, revealed): the latest ones, a few dozen at most. */
+const KEPT_ENTRIES = 50;
+
+/** `m` with `events` added (replacing the same keys), keeping the newest `KEPT_ENTRIES`. */
+function withEntries(m: ReadonlyMap<string, TimelineEvent>, events: TimelineEvent[]): Map<string, TimelineEvent> {
+  const next = new Map(m);
+  for (const e of events) {
+    const k = eventKey(e);
+    next.delete(k);
+    next.set(k, e);
+  }
+  for (const k of next.keys()) {
+    if (next.size <= KEPT_ENTRIES) break;
+    next.delete(k);
+  }
+  return next;
 }
 
 /** Resolves once the next frame has been painted (two animation frames). */
@@ -67,6 +74,11 @@ export function App() {
   const [openKey, setOpenKey] = useState<string | null>(null);
   const [readerKey, setReaderKey] = useState<string | null>(null);
   const [select, setSelect] = useState<SelectRequest | null>(null);
+  // The timeline entries the app refers to by key (the open one, the one being read), as last read.
+  const [entries, setEntries] = useState<ReadonlyMap<string, TimelineEvent>>(new Map());
+  // Entries revealed in this session, shown in place of masked rows already loaded.
+  const [revealed, setRevealed] = useState<TimelineEvent[]>([]);
+  const [refError, setRefError] = useState<UiError | null>(null);
   const [sourcesOpen, setSourcesOpen] = useState(true);
   const [now, setNow] = useState(() => new Date());
   const [initialNhs] = useState(launchNhs);
@@ -91,6 +103,8 @@ export function App() {
   const inflight = useRef<Promise<unknown> | null>(null);
   const pending = useRef(false);
   const selSeq = useRef(0);
+  const refSeq = useRef(0);
+  const reread = useRef(0);
   const searchRef = useRef<HTMLInputElement>(null);
   const lookupRef = useRef<HTMLInputElement>(null);
 
@@ -203,7 +217,7 @@ export function App() {
   );
 
   const sync = useCallback(
-    async (id: string, token: number) => {
+    async (id: string, token: number, full = false) => {
       setSyncing(true);
       setSyncError(null);
       setProgress([]);
@@ -213,7 +227,7 @@ export function App() {
             if (seq.current !== token) return;
             setProgress((l) => applyProgress(l, p));
             if (p.event === "finished") liveRefresh(id, token);
-          }),
+          }, full),
         );
       } catch (e) {
         if (seq.current === token) setSyncError(e as UiError);
@@ -243,6 +257,9 @@ export function App() {
       setProgress([]);
       setOpenKey(null);
       setReaderKey(null);
+      setEntries(new Map());
+      setRevealed([]);
+      setRefError(null);
       setSyncing(true);
       // Cache first (instant), then refresh from the sources.
       await refresh(id, token, true);
@@ -306,18 +323,41 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const byKey = useMemo(() => {
-    const m = new Map<string, TimelineEvent>();
-    if (patient) for (const e of patient.events) m.set(eventKey(e), e);
-    return m;
+  const remember = useCallback((events: TimelineEvent[]) => setEntries((m) => withEntries(m, events)), []);
+
+  // Every read of the record: the open and read entries are read again (they may have
+  // changed, or gone); the core cannot look a masked entry up, so it stays as it is.
+  useEffect(() => {
+    const keep = [openKey, readerKey].flatMap((k) => {
+      const e = k ? entries.get(k) : undefined;
+      return e && !e.restricted?.masked ? [e] : [];
+    });
+    if (!patient || !nhs || keep.length === 0) return;
+    const n = ++reread.current;
+    const token = seq.current;
+    guarded(nhs, () => api.timelineEntries(nhs, keep.map(entryKeyOf))).then(
+      (found) => {
+        if (n !== reread.current || seq.current !== token) return;
+        const now = new Set(found.map(eventKey));
+        setEntries((m) => {
+          const next = withEntries(m, found);
+          // Gone from the record (or restricted since): not shown any more.
+          for (const e of keep) if (!now.has(eventKey(e))) next.delete(eventKey(e));
+          return next;
+        });
+      },
+      // The copy already shown stays; the next read tries again.
+      () => {},
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [patient]);
   const sourcesById = useMemo(() => {
     const m = new Map<string, SourceStatus>();
     if (patient) for (const s of patient.sources) m.set(s.source_id, s);
     return m;
   }, [patient]);
-  const openEvent = openKey ? (byKey.get(openKey) ?? null) : null;
-  const readerEvent = readerKey ? (byKey.get(readerKey) ?? null) : null;
+  const openEvent = openKey ? (entries.get(openKey) ?? null) : null;
+  const readerEvent = readerKey ? (entries.get(readerKey) ?? null) : null;
 
   const sources = useMemo(
     () => patient?.sources.map((s) => ({ source_id: s.source_id, source: s.source, source_kind: s.source_kind })) ?? [],
@@ -335,7 +375,7 @@ export function App() {
   const loadingFrom = useMemo(() => loadingSources.map((s) => s.source), [loadingSources]);
   const loadingIds = useMemo(() => new Set(loadingSources.map((s) => s.source_id)), [loadingSources]);
 
-  const requestSelect = (key: string, focus: boolean) => setSelect({ key, focus, seq: ++selSeq.current });
+  const requestSelect = (key: string, focus: boolean, event?: TimelineEvent) => setSelect({ key, focus, seq: ++selSeq.current, event });
 
   const closeReader = useCallback(() => {
     const k = readerKey;
@@ -350,17 +390,38 @@ export function App() {
     if (k) requestSelect(k, true);
   }, [openKey]);
 
+  /** Open an entry the summary names in the timeline's detail panel (read by key unless known). */
   const openRef = useCallback(
-    (r: EntryRef) => {
+    async (r: EntryRef) => {
+      if (!nhs || !patient) return;
+      const id = nhs;
       const key = eventKey(r);
-      if (!byKey.has(key)) return;
+      const n = ++refSeq.current;
+      const token = seq.current;
+      setRefError(null);
+      // A masked entry cannot be looked up by its handle; the summary lists those itself.
+      let e = entries.get(key) ?? (patient.summary.restricted ?? []).find((x) => eventKey(x) === key);
+      if (!e) {
+        try {
+          [e] = await guarded(id, () => api.timelineEntries(id, [entryKeyOf(r)]));
+        } catch (err) {
+          if (n === refSeq.current && seq.current === token) setRefError(err as UiError);
+          return;
+        }
+      }
+      if (n !== refSeq.current || seq.current !== token) return;
+      if (!e) {
+        setRefError({ code: "NotInCache", message: `${r.resource_type}/${r.resource_id} from ${r.source} is not in the saved record` });
+        return;
+      }
+      remember([e]);
       setTab("timeline");
       setOpenKey(key);
       setReaderKey(null);
-      requestSelect(key, false);
+      requestSelect(key, false, e);
       setFocusDetail((n) => n + 1);
     },
-    [byKey],
+    [nhs, patient, entries, guarded, remember],
   );
 
   // Keyboard: "/" timeline search, Ctrl+K change patient, Esc closes the reader (then the details).
@@ -440,13 +501,12 @@ export function App() {
       setReaderKey(null);
       requestSelect(key, false);
     };
-    // Shown at once, whatever the read below brings.
-    setPatient((p) => p && { ...p, events: p.events.map((x) => (sameEntry(x, e) ? shown : x)) });
+    // Shown at once (in the detail panel and on its row), whatever the read below brings.
+    setRevealed((l) => [...l.filter((x) => !sameEntry(x, shown)), shown]);
+    remember([shown]);
     show(eventKey(shown));
     setFocusDetail((n) => n + 1);
-    const v = await refresh(id, token);
-    const now = v?.events.find((x) => sameEntry(x, e));
-    if (now && eventKey(now) !== eventKey(shown)) show(eventKey(now));
+    await refresh(id, token);
   };
 
   const onForget = async () => {
@@ -466,6 +526,9 @@ export function App() {
     setProgress([]);
     setOpenKey(null);
     setReaderKey(null);
+    setEntries(new Map());
+    setRevealed([]);
+    setRefError(null);
     setView("record");
     setLookupInitial(null);
     setNotice(`Removed NHS No. ${formatNhs(id)} from this computer.`);
@@ -594,7 +657,7 @@ export function App() {
                     tabIndex={tab === "timeline" ? 0 : -1}
                     onClick={() => switchTab("timeline")}
                   >
-                    Timeline <span class="tab__count">{patient.events.length.toLocaleString("en-GB")}</span>
+                    Timeline <span class="tab__count">{patient.timeline.total.toLocaleString("en-GB")}</span>
                   </button>
                 </div>
                 <div class="toolbar__right">
@@ -652,11 +715,29 @@ export function App() {
                   <div class="side__block">
                     {syncing && <h2 class="panel-title">Syncing</h2>}
                     <SyncProgress items={progress} running={syncing} />
+                    <p class="side__note">
+                      A sync fetches only what changed since the last one; a full sync fetches everything again and finds
+                      entries a source has deleted.{" "}
+                      <button
+                        type="button"
+                        class="button button--secondary button--small"
+                        data-testid="full-sync-button"
+                        disabled={syncing || !nhs}
+                        onClick={() => nhs && sync(nhs, seq.current, true)}
+                      >
+                        Full sync
+                      </button>
+                    </p>
                   </div>
                   <SourcesPanel sources={patient.sources} now={now} onAccept={onAccept} onPurge={onPurge} loadingIds={loadingIds} />
                 </section>
                 <div role="tabpanel" id="panel-summary" aria-labelledby="tab-summary" class="tabpanel tabpanel--summary" tabIndex={0} hidden={tab !== "summary"}>
-                  <Summary summary={patient.summary} events={patient.events} loadingFrom={loadingFrom} now={now} onOpenRef={openRef} />
+                  {refError && (
+                    <div class="record__note" data-testid="open-ref-error">
+                      <ErrorText error={refError} prefix="Could not open the entry" />
+                    </div>
+                  )}
+                  <Summary summary={patient.summary} loadingFrom={loadingFrom} now={now} onOpenRef={openRef} />
                 </div>
                 <div
                   role="tabpanel"
@@ -667,13 +748,16 @@ export function App() {
                 >
                   <Timeline
                     key={patient.nhs_number}
-                    events={patient.events}
+                    nhs={patient.nhs_number}
+                    first={patient.timeline}
+                    revealed={revealed}
                     sources={sources}
                     openKey={openKey}
                     now={now}
                     select={select}
                     emptyText={loadingFrom.length > 0 ? `Loading the record from ${loadingFrom.join(", ")}…` : undefined}
                     onOpen={(e) => {
+                      remember([e]);
                       setOpenKey(eventKey(e));
                       setReaderKey(null);
                     }}

@@ -11,14 +11,17 @@ import {
   type ConnectionReport,
   type DischargeView,
   type EndpointSettings,
+  type EntryKey,
   ERROR_CODES,
   type PatientSearch,
   type PatientView,
   type Progress,
   type SyncReport,
   type TimelineEvent,
+  type TimelinePage,
   type UiError,
 } from "./bindings";
+import type { TimelineQuery } from "./lib/filter";
 
 const CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
@@ -50,6 +53,17 @@ export const openPatient = (nhs: string) => call<PatientView>("open_patient", { 
 /** Re-reads a record already opened in this session (not a new access). */
 export const refreshPatient = (nhs: string) => call<PatientView>("refresh_patient", { nhs });
 
+/**
+ * Rows `offset..offset + limit` (limit 1..1000) of the timeline matching `q`,
+ * newest first, with the counts per kind and per source. The core records the
+ * first page (offset 0) as an access.
+ */
+export const timelinePage = (nhs: string, q: TimelineQuery, offset: number, limit: number) =>
+  call<TimelinePage>("timeline_page", { nhs, kinds: q.kinds, sources: q.sources, text: q.text, from: q.from, to: q.to, offset, limit });
+
+/** Timeline entries by key (at most 1000), named and masked like the timeline; keys not cached are left out. */
+export const timelineEntries = (nhs: string, keys: EntryKey[]) => call<TimelineEvent[]>("timeline_entries", { nhs, keys });
+
 /** The basis already stated for this patient in this session, or null (then the app asks). */
 export const basisFor = (nhs: string) => call<Access | null>("basis_for", { nhs });
 
@@ -77,10 +91,11 @@ export const auditLog = (nhs: string | null) => call<AuditEntry[]>("audit_log", 
 export const findPatients = (family: string, birthDate: string) =>
   call<PatientSearch>("find_patients", { family, birthDate });
 
-export function syncPatient(nhs: string, onProgress: (p: Progress) => void): Promise<SyncReport> {
+/** Syncs the patient: only what changed where the last sync allows it; `full`: everything (finds deletions). */
+export function syncPatient(nhs: string, onProgress: (p: Progress) => void, full = false): Promise<SyncReport> {
   const progress = new Channel<Progress>();
   progress.onmessage = onProgress;
-  return call<SyncReport>("sync_patient", { nhs, progress });
+  return call<SyncReport>("sync_patient", { nhs, progress, full });
 }
 
 export const resourceJson = (r: ResourceRef) => call<string>("resource_json", { ...r });

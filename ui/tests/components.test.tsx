@@ -1,6 +1,7 @@
 import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ERROR_CODES, ERROR_PLAIN_ENGLISH, type Progress } from "../src/bindings";
+import type { ComponentProps } from "preact";
+import { ERROR_CODES, ERROR_PLAIN_ENGLISH, type Progress, type TimelineEvent, type TimelinePage } from "../src/bindings";
 
 // Every command, automocked (vi.fn() per export).
 vi.mock("../src/api");
@@ -17,12 +18,13 @@ import { Endpoints, validateEndpoint } from "../src/components/Endpoints";
 import { ErrorText } from "../src/components/ErrorText";
 import { Lookup } from "../src/components/Lookup";
 import { Summary } from "../src/components/Summary";
-import { OfflineBanner, SourcesPanel } from "../src/components/Sync";
-import { Timeline } from "../src/components/Timeline";
+import { applyProgress, OfflineBanner, SourcesPanel, SyncProgress } from "../src/components/Sync";
+import { SEARCH_DELAY_MS, Timeline } from "../src/components/Timeline";
 import { plainError } from "../src/lib/errors";
+import { eventKey } from "../src/lib/filter";
 import {
-  ADA_NHS, adaBanner, adaEvents, adaSummary, adaView, connectionOk, dischargeView, emptyView, endpointDefaults, endpoints, manyEvents, MEADOW,
-  offlineView, rawComposition, sources,
+  ADA_NHS, adaBanner, adaEvents, adaSummary, adaView, connectionOk, coreOver, dischargeView, emptyView, endpointDefaults, endpoints, firstPage, manyEvents,
+  MEADOW, offlineView, rawComposition, sources,
 } from "./fixtures/patient";
 import { render } from "preact";
 import { act } from "preact/test-utils";
@@ -34,9 +36,15 @@ const noop = () => {};
 const searchRef = () => ({ current: null as HTMLInputElement | null });
 const byText = (root: ParentNode, sel: string, text: string | RegExp) =>
   Array.from(root.querySelectorAll<HTMLElement>(sel)).find((b) => (typeof text === "string" ? b.textContent === text : text.test(b.textContent ?? "")))!;
+/** The timeline as the (mock) core has it: what `timeline_page` and `timeline_entries` answer from. */
+let record: readonly TimelineEvent[] = adaEvents;
 
 beforeEach(() => {
   vi.clearAllMocks();
+  record = adaEvents;
+  const core = coreOver(() => record);
+  m.timelinePage.mockImplementation(core.timelinePage);
+  m.timelineEntries.mockImplementation(core.timelineEntries);
   m.appInfo.mockResolvedValue({ demo: true });
   m.openPatient.mockResolvedValue(adaView);
   m.refreshPatient.mockResolvedValue(adaView);
@@ -238,10 +246,57 @@ describe("Banner", () => {
   });
 });
 
+/** Mount the timeline over `events`, the first page coming with it as from the record, later pages from the (mock) core. */
+function mountTimeline(events: TimelineEvent[], props: Partial<ComponentProps<typeof Timeline>> = {}) {
+  record = events;
+  return mount(<Timeline nhs={ADA_NHS} first={props.first ?? firstPage(events)} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} {...props} />);
+}
+
+/** A promise settled from outside. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+const ids = (c: HTMLElement) => qa(c, "timeline-row").map((r) => r.dataset.resourceId);
+const ALL = { kinds: [], sources: [], text: null, from: null, to: null };
+
+/** Scroll the list to row `i` (the virtualiser follows the scroll event). */
+function scrollToRow(c: HTMLElement, i: number) {
+  const list = q(c, "timeline");
+  act(() => {
+    list.scrollTop = i * 40;
+    list.dispatchEvent(new Event("scroll"));
+  });
+}
+
+/** The layout happy-dom lacks, for the list to scroll itself: 600 px of `rows` rows. */
+function layOut(c: HTMLElement, rows: number) {
+  const list = q(c, "timeline");
+  Object.defineProperty(list, "clientHeight", { configurable: true, get: () => 600 });
+  Object.defineProperty(list, "scrollHeight", { configurable: true, get: () => rows * 40 });
+}
+
+/** The scroll event a browser sends after the list scrolled itself (happy-dom sends none). */
+async function scrolled(c: HTMLElement) {
+  act(() => {
+    q(c, "timeline").dispatchEvent(new Event("scroll"));
+  });
+  await flush();
+}
+
+/** Let a debounced search reach the core. */
+const afterTyping = async () => {
+  await act(() => new Promise((r) => setTimeout(r, SEARCH_DELAY_MS + 20)));
+  await flush();
+};
+
 describe("Timeline", () => {
-  it("virtualises 10,000 events: only a bounded number of rows are in the DOM", () => {
+  it("virtualises 10,000 events: bounded rows, the first page from the record, counts and filters from the core", async () => {
     const events = manyEvents(10000);
-    const c = mount(<Timeline events={events} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c = mountTimeline(events);
     const rows = qa(c, "timeline-row");
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(60);
@@ -252,21 +307,148 @@ describe("Timeline", () => {
     expect(rows[0].dataset.resourceId).toBe("gen-0");
     expect(rows[0].textContent).toContain("ENTERED IN ERROR");
     expect(c.textContent).toContain("10,000 events");
+    // The scrollbar is the whole record's from the start; nothing asked of the core yet.
+    expect(q(c, "timeline").querySelector<HTMLElement>(".timeline__inner")!.style.height).toBe(`${10000 * 40}px`);
+    expect(m.timelinePage).not.toHaveBeenCalled();
+    expect(q(c, "filter-kind-allergy").textContent).toBe("Allergies (1,667)");
 
-    // Filtering by kind.
+    // Filtering by kind asks the core from the top; the counts are its answer's.
     click(q(c, "filter-kind-allergy"));
+    expect(q(c, "timeline").getAttribute("aria-busy")).toBe("true");
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, kinds: ["allergy"] }, 0, 200);
     expect(q(c, "filter-kind-allergy").getAttribute("aria-pressed")).toBe("true");
     expect(qa(c, "timeline-row").every((r) => r.dataset.kind === "allergy")).toBe(true);
-    expect(c.textContent).toContain("Showing 1,667 of 10,000 events");
+    expect(q(c, "timeline-count").textContent).toBe("Showing 1,667 of 10,000 events");
+    expect(q(c, "filter-kind-condition").textContent).toBe("Conditions (1,666)");
+    expect(q(c, "timeline").getAttribute("aria-busy")).toBe("false");
 
-    // Search.
+    // Search: sent once typing pauses; each word starts a word of the title or detail.
+    type(q(c, "search-input") as HTMLInputElement, "allerg entr 1");
+    await flush();
+    expect(m.timelinePage).toHaveBeenCalledTimes(1);
+    await afterTyping();
+    expect(m.timelinePage).toHaveBeenCalledTimes(2);
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, kinds: ["allergy"], text: "allerg entr 1" }, 0, 200);
+    expect(ids(c).every((id) => /^gen-1/.test(id!))).toBe(true);
     type(q(c, "search-input") as HTMLInputElement, "gen-does-not-exist");
+    await afterTyping();
     expect(qa(c, "timeline-row").length).toBe(0);
+    expect(q(c, "timeline-empty").textContent).toBe("No events match the filters.");
+  });
+
+  it("loads later pages as the list scrolls, with placeholder rows until they come", async () => {
+    const events = manyEvents(1000);
+    const c = mountTimeline(events);
+    const page = deferred<TimelinePage>();
+    m.timelinePage.mockReturnValueOnce(page.promise);
+    scrollToRow(c, 250);
+    await flush();
+    expect(m.timelinePage).toHaveBeenCalledWith(ADA_NHS, ALL, 200, 200);
+    const waiting = qa(c, "timeline-row-placeholder");
+    expect(waiting.length).toBeGreaterThan(10);
+    expect(waiting[0].textContent).toBe("Loading…");
+    expect(waiting[0].getAttribute("role")).toBe("option");
+    expect(waiting[0].style.height).toBe("40px");
+    // Never "no events" while a page is on its way.
+    expect(c.querySelector('[data-testid="timeline-empty"]')).toBeNull();
+    expect(q(c, "timeline").getAttribute("aria-busy")).toBe("true");
+    await act(async () => page.resolve(await coreOver(() => events).timelinePage(ADA_NHS, ALL, 200, 200)));
+    await flush();
+    expect(qa(c, "timeline-row-placeholder").filter((r) => Number(r.getAttribute("aria-posinset")) <= 400)).toEqual([]);
+    expect(ids(c)).toContain("gen-250");
+    // The same page is never asked for twice.
+    scrollToRow(c, 260);
+    await flush();
+    expect(m.timelinePage.mock.calls.filter(([, , offset]) => offset === 200).length).toBe(1);
+  });
+
+  it("keeps at most 10 pages: far pages are dropped and read again when scrolled back to", async () => {
+    const events = manyEvents(5000);
+    const c = mountTimeline(events);
+    for (const row of [250, 450, 650, 850, 1050, 1250, 1450, 1650, 1850, 2050, 2250, 2450]) {
+      scrollToRow(c, row);
+      await flush();
+    }
+    expect(m.timelinePage.mock.calls.map(([, , offset]) => offset)).not.toContain(0);
+    scrollToRow(c, 10);
+    await flush();
+    expect(ids(c)).toContain("gen-10");
+    // Page 0 came with the record, was dropped as the list went far, and was read again.
+    expect(m.timelinePage.mock.calls.map(([, , offset]) => offset)).toContain(0);
+  });
+
+  it("ignores the answer to a query the filters have moved on from", async () => {
+    const c = mountTimeline(adaEvents);
+    const slow = deferred<TimelinePage>();
+    m.timelinePage.mockReturnValueOnce(slow.promise);
+    click(q(c, "filter-kind-medication"));
+    await flush();
+    click(q(c, "filter-kind-allergy"));
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, kinds: ["allergy", "medication"] }, 0, 200);
+    expect(ids(c)).toEqual(["mr-3", "mr-5", "ms-1", "ms-2", "al-1"]);
+    // The medicines-only answer arrives last: not shown.
+    await act(async () => slow.resolve(await coreOver(() => adaEvents).timelinePage(ADA_NHS, { ...ALL, kinds: ["medication"] }, 0, 200)));
+    await flush();
+    expect(ids(c)).toEqual(["mr-3", "mr-5", "ms-1", "ms-2", "al-1"]);
+    expect(q(c, "timeline-count").textContent).toBe("Showing 5 of 10 events");
+  });
+
+  it("says a page could not be read (never 'no events'), and reads it again on Try again", async () => {
+    const c = mountTimeline(adaEvents);
+    m.timelinePage.mockRejectedValueOnce({ code: "CacheError", message: "disk I/O error" });
+    click(q(c, "filter-kind-encounter"));
+    await flush();
+    const err = q(c, "timeline-error");
+    expect(q(err, "error").dataset.code).toBe("CacheError");
+    expect(err.textContent).toContain("Some of the timeline could not be read.");
+    expect(c.querySelector('[data-testid="timeline-empty"]')).toBeNull();
+    expect(c.querySelector('[data-testid="timeline-loading"]')).toBeNull();
+    expect(q(c, "timeline-count").textContent).toBe("Events not read");
+    expect(qa(c, "timeline-row")).toEqual([]);
+    click(q(c, "timeline-retry"));
+    await flush();
+    expect(c.querySelector('[data-testid="timeline-error"]')).toBeNull();
+    expect(ids(c)).toEqual(["enc-7"]);
+  });
+
+  it("a page that fails mid-list leaves its rows saying so", async () => {
+    const c = mountTimeline(manyEvents(1000));
+    m.timelinePage.mockRejectedValueOnce({ code: "CacheLocked", message: "locked" });
+    scrollToRow(c, 250);
+    await flush();
+    expect(q(c, "timeline-error").textContent).toContain("Another Crossview window is updating this record.");
+    expect(qa(c, "timeline-row-placeholder")[0].textContent).toBe("Not loaded (see the error above)");
+    click(q(c, "timeline-retry"));
+    await flush();
+    expect(ids(c)).toContain("gen-250");
+  });
+
+  it("every source hidden: no entries, and the core is not asked", async () => {
+    const c = mountTimeline(adaEvents);
+    const boxes = Array.from(q(c, "filter-sources").querySelectorAll<HTMLInputElement>("input[type=checkbox]"));
+    const uncheck = (b: HTMLInputElement) =>
+      act(() => {
+        b.checked = false;
+        b.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    uncheck(boxes[0]);
+    uncheck(boxes[1]);
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, sources: ["northshire"] }, 0, 200);
+    const calls = m.timelinePage.mock.calls.length;
+    uncheck(boxes[2]);
+    await flush();
+    expect(m.timelinePage.mock.calls.length).toBe(calls);
+    expect(q(c, "timeline-empty").textContent).toBe("No events match the filters.");
+    expect(q(c, "timeline-count").textContent).toBe("Showing 0 of 10 events");
+    expect(q(c, "filter-kind-medication").textContent).toBe("Medicines (0)");
   });
 
   it("supports keyboard selection and Enter to open", () => {
     const onOpen = vi.fn();
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={onOpen} searchRef={searchRef()} />);
+    const c = mountTimeline(adaEvents, { onOpen });
     const list = q(c, "timeline");
     expect(list.getAttribute("role")).toBe("listbox");
     key(list, "ArrowDown");
@@ -283,8 +465,65 @@ describe("Timeline", () => {
     expect(eie.textContent).toContain("GP");
   });
 
+  it("End goes to the last row, read from the core, and Enter opens it once loaded", async () => {
+    const onOpen = vi.fn();
+    const events = manyEvents(1000);
+    const c = mountTimeline(events, { onOpen });
+    layOut(c, 1000);
+    const list = q(c, "timeline");
+    key(list, "End");
+    const active = () => c.querySelector(`#${list.getAttribute("aria-activedescendant")}`) as HTMLElement | null;
+    // Until its page comes, Enter opens nothing.
+    key(list, "Enter");
+    expect(onOpen).not.toHaveBeenCalled();
+    await scrolled(c);
+    expect(m.timelinePage).toHaveBeenCalledWith(ADA_NHS, ALL, 800, 200);
+    expect(active()?.dataset.resourceId).toBe("gen-999");
+    key(list, "Enter");
+    expect(onOpen).toHaveBeenCalledWith(events[999]);
+  });
+
+  it("an entry asked for that is not loaded is found in later pages and selected", async () => {
+    const events = manyEvents(1000);
+    const first = firstPage(events);
+    const c = mountTimeline(events, { first });
+    layOut(c, 1000);
+    const target = events[450];
+    act(() => {
+      render(<Timeline nhs={ADA_NHS} first={first} sources={sources} openKey={eventKey(target)} onOpen={noop} searchRef={searchRef()} select={{ key: eventKey(target), focus: false, seq: 1, event: target }} />, c);
+    });
+    await flush(10);
+    await scrolled(c);
+    expect(m.timelinePage.mock.calls.map(([, , offset]) => offset)).toEqual([200, 400]);
+    const row = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "gen-450")!;
+    expect(row.classList.contains("row--open")).toBe(true);
+    expect(row.getAttribute("aria-selected")).toBe("true");
+    expect(c.querySelector('[data-testid="timeline-not-listed"]')).toBeNull();
+  });
+
+  it("an entry asked for that the filters hide is said so, with a way to clear them", async () => {
+    const target = adaEvents.find((e) => e.resource_id === "doc-3")!;
+    const first = firstPage(adaEvents);
+    const c = mountTimeline(adaEvents, { first });
+    click(q(c, "filter-kind-allergy"));
+    await flush();
+    const calls = m.timelinePage.mock.calls.length;
+    act(() => {
+      render(<Timeline nhs={ADA_NHS} first={first} sources={sources} openKey={eventKey(target)} onOpen={noop} searchRef={searchRef()} select={{ key: eventKey(target), focus: false, seq: 1, event: target }} />, c);
+    });
+    await flush();
+    // Not looked for: it cannot be in this list.
+    expect(m.timelinePage.mock.calls.length).toBe(calls);
+    const note = q(c, "timeline-not-listed");
+    expect(note.textContent).toContain("The entry in the details panel is not in this list with these filters.");
+    click(byText(note, "button", "Clear filters"));
+    await flush();
+    expect(c.querySelector('[data-testid="timeline-not-listed"]')).toBeNull();
+    expect(ids(c)).toContain("doc-3");
+  });
+
   it("a stopped medicine row carries a clear STOPPED badge", () => {
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c = mountTimeline(adaEvents);
     const row = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-3")!;
     const badge = row.querySelector('[data-mark="stopped"]')!;
     expect(badge.textContent).toBe("STOPPED");
@@ -294,14 +533,14 @@ describe("Timeline", () => {
     expect(row.querySelector(".row__title")!.firstElementChild).toBe(badge);
     // A cancelled medicine without the mark still says STOPPED.
     const cancelled = { ...adaEvents[2], resource_id: "mr-9", status: "cancelled", marks: [] };
-    const c2 = mount(<Timeline events={[cancelled]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c2 = mountTimeline([cancelled]);
     expect(q(c2, "timeline-row").textContent).toContain("STOPPED");
     // Other medicines do not.
     expect(qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-5")!.textContent).not.toContain("STOPPED");
   });
 
   it("rows from stale sources carry a short 'as of' mark", () => {
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} now={NOW} />);
+    const c = mountTimeline(adaEvents, { now: NOW });
     const rows = qa(c, "timeline-row");
     const stale = rows.filter((r) => r.dataset.stale === "true");
     expect(stale.map((r) => r.dataset.sourceId)).toEqual(stale.map(() => "meadow-lane"));
@@ -309,34 +548,56 @@ describe("Timeline", () => {
     for (const r of stale) expect(r.querySelector('[data-testid="stale-mark"]')!.textContent).toContain("as of 09:14");
     for (const r of rows.filter((r) => r.dataset.stale === "false")) expect(r.querySelector('[data-testid="stale-mark"]')).toBeNull();
     // Another day: the date instead of the time.
-    const c2 = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} now={new Date("2026-11-27T10:00:00Z")} />);
+    const c2 = mountTimeline(adaEvents, { now: new Date("2026-11-27T10:00:00Z") });
     expect(c2.querySelector('[data-testid="stale-mark"]')!.textContent).toContain("as of 25-Nov-2026");
   });
 
   it("says the record is loading instead of 'No events in this record' while it loads", () => {
-    const c = mount(<Timeline events={[]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} emptyText="Loading the record from Riverside NHS Trust…" />);
+    const c = mountTimeline([], { emptyText: "Loading the record from Riverside NHS Trust…" });
     expect(q(c, "timeline-empty").textContent).toBe("Loading the record from Riverside NHS Trust…");
-    const c2 = mount(<Timeline events={[]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c2 = mountTimeline([]);
     expect(q(c2, "timeline-empty").textContent).toBe("No events in this record.");
   });
 
-  it("filters sources by id from the Sources drop-down", () => {
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+  it("filters sources by id from the Sources drop-down, with the core's count per source", async () => {
+    const c = mountTimeline(adaEvents);
     const dd = q(c, "filter-sources");
     expect(dd.querySelector("summary")!.textContent).toContain("Sources (all)");
+    expect(qa(dd, "filter-source-count").map((n) => n.textContent)).toEqual([" · 5 entries", " · 4 entries", " · 1 entries"]);
     const box = Array.from(dd.querySelectorAll<HTMLInputElement>("input[type=checkbox]"))[1];
     act(() => {
       box.checked = false;
       box.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    await flush();
+    // The sources still shown are sent (by id).
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, sources: ["riverside", "northshire"] }, 0, 200);
     expect(qa(c, "timeline-row").some((r) => r.dataset.sourceId === "meadow-lane")).toBe(false);
     expect(dd.querySelector("summary")!.textContent).toContain("(2 of 3)");
+    // Per source, whatever the source filter.
+    expect(qa(dd, "filter-source-count")[1].textContent).toBe(" · 4 entries");
+  });
+
+  it("after a refresh, reads the filtered list again and keeps the filters", async () => {
+    const c = mountTimeline(adaEvents);
+    click(q(c, "filter-kind-document"));
+    await flush();
+    expect(ids(c)).toEqual(["doc-5", "doc-3"]);
+    const more = [...adaEvents, { ...adaEvents[4], resource_id: "doc-6", title: "Another letter", date: "2023-01-01", date_display: "01-Jan-2023" }];
+    record = more;
+    act(() => {
+      render(<Timeline nhs={ADA_NHS} first={firstPage(more)} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />, c);
+    });
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, kinds: ["document"] }, 0, 200);
+    expect(q(c, "filter-kind-document").getAttribute("aria-pressed")).toBe("true");
+    expect(ids(c)).toEqual(["doc-5", "doc-3", "doc-6"]);
   });
 });
 
 describe("Timeline date filters", () => {
-  it("accepts NHS-style dates, filters on them and explains invalid input", () => {
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+  it("accepts NHS-style dates, filters on them and explains invalid input", async () => {
+    const c = mountTimeline(adaEvents);
     const from = q(c, "date-from") as HTMLInputElement;
     const to = q(c, "date-to") as HTMLInputElement;
     expect(from.type).toBe("text");
@@ -344,14 +605,18 @@ describe("Timeline date filters", () => {
     expect(from.getAttribute("aria-describedby")).toContain("date-hint");
 
     type(from, "01-Oct-2026");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { ...ALL, from: "2026-10-01" }, 0, 200);
+    expect(ids(c)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
     expect(q(c, "filter-dates").querySelector("summary")!.textContent).toContain("01-Oct-2026 to any");
     type(to, "2026-11-12");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["enc-7", "doc-5", "ms-1"]);
+    await flush();
+    expect(ids(c)).toEqual(["enc-7", "doc-5", "ms-1"]);
     type(to, "31/12/2025");
     act(() => {
       to.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    await flush();
     expect(q(c, "date-error").textContent).toContain("The From date must be the same as or before the To date");
 
     // Invalid text: inline message on leaving the field, and the bound is not applied.
@@ -359,31 +624,56 @@ describe("Timeline date filters", () => {
     act(() => {
       to.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    await flush();
     expect(q(c, "date-error").textContent).toContain("To date: Enter a real date, e.g. 01-Jan-2024");
     expect(to.getAttribute("aria-invalid")).toBe("true");
     expect(to.getAttribute("aria-describedby")).toContain("to-error");
-    expect(qa(c, "timeline-row").map((r) => r.dataset.resourceId)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
+    expect(ids(c)).toEqual(["dis-1", "mr-3", "mr-5", "enc-7", "doc-5", "ms-1"]);
 
     // A valid value clears the error and is echoed back in dd-Mmm-yyyy.
     type(to, "2026-11-12");
     act(() => {
       to.dispatchEvent(new Event("change", { bubbles: true }));
     });
+    await flush();
     expect(c.querySelector('[data-testid="date-error"]')).toBeNull();
     expect(to.value).toBe("12-Nov-2026");
 
     click(Array.from(c.querySelectorAll("button")).find((b) => b.textContent === "Clear filters")!);
+    await flush();
     expect(from.value).toBe("");
     expect(qa(c, "timeline-row").length).toBe(adaEvents.length);
   });
 
   it("lays out each row with the title in its own flexible column", () => {
-    const c = mount(<Timeline events={adaEvents} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c = mountTimeline(adaEvents);
     const row = qa(c, "timeline-row")[0];
     expect(row.querySelector(".row__title-text")?.textContent).toBe(adaEvents[0].title);
     expect(row.querySelector(".row__title-text")?.tagName).toBe("BDI");
     expect(row.querySelector(".row__meta .badge--source")?.textContent).toContain("Riverside NHS Trust");
     expect(row.style.height).toBe("40px");
+  });
+});
+
+describe("Sync progress", () => {
+  const finished = (fetch: string, counts: Record<string, number>): Progress => ({
+    event: "finished",
+    outcome: {
+      source: "Riverside NHS Trust", source_id: "riverside", source_kind: "hospital", base_url: "https://x", outcome: "ok",
+      error: null, started_at: "", finished_at: "", fhir_version: "R4", patients_found: 1, counts, rejected: 0,
+      warnings: [], bytes: 0, fetch, fetch_note: "",
+    },
+  });
+
+  it("says when a source's count is only what changed since the last sync", () => {
+    const incremental = applyProgress([], finished("incremental", { Patient: 1, AllergyIntolerance: 2 }));
+    expect(incremental[0].fetch).toBe("incremental");
+    let c = mount(<SyncProgress items={incremental} running />);
+    expect(q(c, "sync-progress").textContent).toContain("OK 3 resources (new or changed only)");
+    cleanup();
+    c = mount(<SyncProgress items={applyProgress([], finished("full", { Patient: 1, AllergyIntolerance: 2 }))} running />);
+    expect(q(c, "sync-progress").textContent).toContain("OK 3 resources");
+    expect(q(c, "sync-progress").textContent).not.toContain("only");
   });
 });
 
@@ -759,7 +1049,7 @@ describe("Attachments", () => {
 
 describe("Summary", () => {
   it("renders flags (warning vs caution, with text badges) and the groups", () => {
-    const c = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const c = mount(<Summary summary={adaSummary} now={NOW} onOpenRef={noop} />);
     const flags = qa(c, "summary-flag");
     expect(flags.map((f) => [f.dataset.kind, f.dataset.severity])).toEqual([
       ["allergy-to-ingredient", "warning"],
@@ -801,7 +1091,7 @@ describe("Summary", () => {
 
   it("a flag opens (and highlights) the entries it names", () => {
     const onOpenRef = vi.fn();
-    const c = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={onOpenRef} />);
+    const c = mount(<Summary summary={adaSummary} now={NOW} onOpenRef={onOpenRef} />);
     const flag = qa(c, "summary-flag")[0];
     const toggle = flag.querySelector('[data-testid="flag-show-entries"]') as HTMLElement;
     expect(toggle.textContent).toBe("Show the 2 entries it names");
@@ -844,7 +1134,7 @@ describe("Summary", () => {
         negations: [{ text: "No known allergy", scope: "all" as const, source: MEADOW.source, date_display: "2012" }],
       },
     };
-    const c = mount(<Summary summary={summary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const c = mount(<Summary summary={summary} now={NOW} onOpenRef={noop} />);
     const a = q(c, "summary-allergies");
     expect(a.dataset.state).toBe("incomplete");
     expect(a.textContent).toContain("INCOMPLETE");
@@ -855,7 +1145,7 @@ describe("Summary", () => {
   });
 
   it("while loading: says so, and from which sources", () => {
-    const c = mount(<Summary summary={emptyView.summary} events={[]} loadingFrom={["Riverside NHS Trust"]} now={NOW} onOpenRef={noop} />);
+    const c = mount(<Summary summary={emptyView.summary} loadingFrom={["Riverside NHS Trust"]} now={NOW} onOpenRef={noop} />);
     expect(q(c, "summary-loading").textContent).toBe("Still loading from Riverside NHS Trust: what is shown is not complete yet.");
     expect(q(c, "summary").textContent).not.toMatch(/Allergies not recorded|No known allergies/);
   });
@@ -866,7 +1156,6 @@ describe("Summary", () => {
     const c = mount(
       <Summary
         summary={{ ...adaSummary, medications: { ...adaSummary.medications, do_not_give: [dng], recently_stopped: [stopped], recent_days: 30 } }}
-        events={adaEvents}
         onOpenRef={noop}
       />,
     );
@@ -888,7 +1177,7 @@ describe("List notes", () => {
       allergies: { ...adaSummary.allergies, list_notes: [allergyNote] },
       medications: { ...adaSummary.medications, list_notes: [medNote] },
     };
-    const c = mount(<Summary summary={summary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const c = mount(<Summary summary={summary} now={NOW} onOpenRef={noop} />);
     const an = q(c, "allergy-list-notes");
     expect(an.closest('[data-testid="summary-allergies"]')).not.toBeNull();
     expect(an.textContent).toBe(`Riverside Surgery: ${allergyNote.reason}`);
@@ -898,7 +1187,7 @@ describe("List notes", () => {
     expect(mn.closest('[data-testid="current-medicines"]')).not.toBeNull();
     expect(mn.textContent).toBe(`Riverside Surgery: ${medNote.reason}`);
     // None: nothing shown.
-    const plain = mount(<Summary summary={adaSummary} events={adaEvents} now={NOW} onOpenRef={noop} />);
+    const plain = mount(<Summary summary={adaSummary} now={NOW} onOpenRef={noop} />);
     expect(plain.querySelector('[data-testid="allergy-list-notes"]')).toBeNull();
     expect(plain.querySelector('[data-testid="medicine-list-notes"]')).toBeNull();
   });
@@ -1101,7 +1390,7 @@ describe("App", () => {
         frames.splice(0).forEach((cb) => cb(0));
         await flush();
       }
-      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function), false);
     } finally {
       raf.mockRestore();
     }
@@ -1127,7 +1416,7 @@ describe("App", () => {
     expect(q(c, "summary").closest("[hidden]")).toBeNull();
     expect(q(c, "timeline").closest("[hidden]")).not.toBeNull();
     expect(qa(c, "summary-flag").length).toBe(2);
-    expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+    expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function), false);
     expect((q(c, "sync-button") as HTMLButtonElement).disabled).toBe(true);
     // The lookup is folded into the header.
     expect(q(c, "nhs-input").closest("header")).not.toBeNull();
@@ -1143,7 +1432,7 @@ describe("App", () => {
         outcome: {
           source: "Riverside NHS Trust", source_id: "riverside", source_kind: "hospital", base_url: "https://x", outcome: "failed",
           error: { code: "EndpointTimeout", message: "timed out" }, started_at: "", finished_at: "", fhir_version: null,
-          patients_found: 0, counts: {}, rejected: 0, warnings: [], bytes: 0,
+          patients_found: 0, counts: {}, rejected: 0, warnings: [], bytes: 0, fetch: "full", fetch_note: "",
         },
       }),
     );
@@ -1229,6 +1518,58 @@ describe("App", () => {
     expect(q(c, "tab-timeline").getAttribute("aria-selected")).toBe("true");
     expect(q(c, "detail-panel").textContent).toContain("Co-amoxiclav 500mg/125mg tablets");
     expect(qa(c, "timeline-row").find((r) => r.dataset.resourceId === "mr-5")!.classList.contains("row--open")).toBe(true);
+    // Read by its key (the summary's entries are not timeline entries).
+    expect(m.timelineEntries).toHaveBeenCalledWith(ADA_NHS, [{ source_id: "riverside", resource_type: "MedicationRequest", resource_id: "mr-5" }]);
+  });
+
+  it("an entry from the summary that is not in the saved record says so, and stays on the summary", async () => {
+    const c = await openAda();
+    record = adaEvents.filter((e) => e.resource_id !== "mr-5");
+    click(qa(c, "summary-flag")[0].querySelector('[data-testid="flag-show-entries"]') as HTMLElement);
+    click(qa(c, "summary-flag")[0].querySelectorAll<HTMLElement>('[data-testid="flag-ref-open"]')[1]);
+    await flush();
+    expect(q(c, "tab-summary").getAttribute("aria-selected")).toBe("true");
+    const err = q(c, "open-ref-error");
+    expect(q(err, "error").dataset.code).toBe("NotInCache");
+    expect(err.textContent).toContain("Could not open the entry. That entry is not in the saved record on this computer.");
+    // A failed look-up is said the same way.
+    m.timelineEntries.mockRejectedValueOnce({ code: "CacheError", message: "disk" });
+    click(qa(c, "summary-flag")[0].querySelectorAll<HTMLElement>('[data-testid="flag-ref-open"]')[0]);
+    await flush();
+    expect(q(q(c, "open-ref-error"), "error").dataset.code).toBe("CacheError");
+  });
+
+  it("counts the whole timeline on its tab from the first page's total, not the rows received", async () => {
+    const first = firstPage(manyEvents(300));
+    m.openPatient.mockResolvedValue({ ...adaView, timeline: { ...first, total: 100_000 } });
+    m.refreshPatient.mockResolvedValue({ ...adaView, timeline: { ...first, total: 100_000 } });
+    const c = await openAda();
+    expect(first.events.length).toBe(200);
+    expect(q(c, "tab-timeline").textContent).toBe("Timeline 100,000");
+    click(q(c, "tab-timeline"));
+    expect(q(c, "timeline").querySelector<HTMLElement>(".timeline__inner")!.style.height).toBe(`${100_000 * 40}px`);
+  });
+
+  it("after the record is read again, the open entry is read again: changed, or gone", async () => {
+    let finish: () => void = () => {};
+    m.syncPatient.mockImplementation(() => new Promise((res) => (finish = () => res({ nhs_number: ADA_NHS, endpoints: [] }))));
+    const c = await openAda();
+    click(q(c, "tab-timeline"));
+    click(qa(c, "timeline-row").find((r) => r.dataset.resourceId === "enc-7")!);
+    expect(q(c, "detail-panel").textContent).toContain("Inpatient stay, Respiratory Medicine");
+    record = adaEvents.map((e) => (e.resource_id === "enc-7" ? { ...e, title: "Inpatient stay, Respiratory Medicine (amended)" } : e));
+    m.refreshPatient.mockResolvedValue({ ...adaView, timeline: firstPage(record) });
+    finish();
+    await flush();
+    expect(m.timelineEntries).toHaveBeenLastCalledWith(ADA_NHS, [{ source_id: "riverside", resource_type: "Encounter", resource_id: "enc-7" }]);
+    expect(q(c, "detail-panel").textContent).toContain("(amended)");
+    // Gone from the record: no longer shown as if it were there.
+    record = adaEvents.filter((e) => e.resource_id !== "enc-7");
+    m.refreshPatient.mockResolvedValue({ ...adaView, timeline: firstPage(record) });
+    m.syncPatient.mockResolvedValue({ nhs_number: ADA_NHS, endpoints: [] });
+    click(q(c, "sync-button"));
+    await flush();
+    expect(q(c, "detail-panel").textContent).toContain("Select an event");
   });
 
   it("the first sync with nothing cached: loading from which sources, never 'Name not known' or 'No events in this record'", async () => {
@@ -1272,7 +1613,7 @@ describe("App", () => {
       const c = mount(<App />);
       await flush();
       expect(m.openPatient).toHaveBeenCalledWith(ADA_NHS);
-      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+      expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function), false);
       expect(m.openPatient.mock.invocationCallOrder[0]).toBeLessThan(m.syncPatient.mock.invocationCallOrder[0]);
       expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
       click(q(c, "tab-timeline"));

@@ -17,7 +17,7 @@ import { ForgetDialog } from "../src/components/ForgetDialog";
 import { Summary } from "../src/components/Summary";
 import { SourcesPanel } from "../src/components/Sync";
 import { Timeline } from "../src/components/Timeline";
-import { ADA_NHS, adaEvents, adaSummary, adaView, MEADOW, RIVERSIDE, sources } from "./fixtures/patient";
+import { ADA_NHS, adaEvents, adaSummary, adaView, coreOver, firstPage, MEADOW, RIVERSIDE, sources } from "./fixtures/patient";
 import { cleanup, click, flush, key, mount, q, qa, type } from "./helpers";
 
 const m = vi.mocked(api);
@@ -47,16 +47,20 @@ const revealed: TimelineEvent = {
   detail: "Genitourinary medicine clinic",
   restricted: { masked: false, labels: ["Very restricted"], handle: HANDLE },
 };
+const maskedEvents = [...adaEvents.slice(0, 3), masked, ...adaEvents.slice(3)];
+const revealedEvents = [...adaEvents.slice(0, 3), revealed, ...adaEvents.slice(3)];
 const maskedView: PatientView = {
   ...adaView,
-  events: [...adaEvents.slice(0, 3), masked, ...adaEvents.slice(3)],
+  timeline: firstPage(maskedEvents),
   summary: { ...adaSummary, restricted: [masked] },
 };
 const revealedView: PatientView = {
   ...adaView,
-  events: [...adaEvents.slice(0, 3), revealed, ...adaEvents.slice(3)],
+  timeline: firstPage(revealedEvents),
   summary: { ...adaSummary, restricted: [] },
 };
+/** The timeline as the (mock) core has it now. */
+let record: readonly TimelineEvent[] = adaEvents;
 
 const consentSources: SourceStatus[] = [
   {
@@ -71,6 +75,10 @@ const consentSources: SourceStatus[] = [
 
 beforeEach(() => {
   vi.clearAllMocks();
+  record = adaEvents;
+  const core = coreOver(() => record);
+  m.timelinePage.mockImplementation(core.timelinePage);
+  m.timelineEntries.mockImplementation(core.timelineEntries);
   m.appInfo.mockResolvedValue({ demo: false });
   m.openPatient.mockResolvedValue(adaView);
   m.refreshPatient.mockResolvedValue(adaView);
@@ -241,7 +249,7 @@ describe("Opening a patient", () => {
         event: "finished",
         outcome: {
           source: RIVERSIDE.source, source_id: "riverside", source_kind: "hospital", base_url: "https://x", outcome: "ok", error: null,
-          started_at: "", finished_at: "", fhir_version: "R4", patients_found: 1, counts: {}, rejected: 0, warnings: [], bytes: 0,
+          started_at: "", finished_at: "", fhir_version: "R4", patients_found: 1, counts: {}, rejected: 0, warnings: [], bytes: 0, fetch: "full", fetch_note: "",
         },
       }),
     );
@@ -322,7 +330,7 @@ describe("Opening a patient", () => {
 
 describe("Restricted entries", () => {
   it("a masked row shows only kind, date, source, its title and a Restricted badge", () => {
-    const c = mount(<Timeline events={[masked, revealed, adaEvents[0]]} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    const c = mount(<Timeline nhs={ADA_NHS} first={firstPage([masked, revealed, adaEvents[0]])} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
     const rows = qa(c, "timeline-row");
     expect(rows.map((r) => r.dataset.restricted)).toEqual(["masked", "revealed", undefined]);
     const row = rows[0];
@@ -363,12 +371,14 @@ describe("Restricted entries", () => {
     m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
     m.openPatient.mockResolvedValue(maskedView);
     m.refreshPatient.mockResolvedValue(maskedView);
+    record = maskedEvents;
     m.reveal.mockResolvedValue(revealed);
     const c = await submitAda();
     click(q(c, "tab-timeline"));
     click(qa(c, "timeline-row").find((r) => r.dataset.restricted === "masked")!);
     expect(q(c, "detail-panel").dataset.restricted).toBe("masked");
     m.refreshPatient.mockResolvedValue(revealedView);
+    record = revealedEvents;
     const refreshesBefore = m.refreshPatient.mock.calls.length;
     type(q(c, "reveal-reason") as HTMLInputElement, "Needed for the referral");
     click(q(c, "reveal-confirm"));
@@ -389,10 +399,43 @@ describe("Restricted entries", () => {
     expect(row.classList.contains("row--open")).toBe(true);
   });
 
+  it("a revealed entry shows on its row at once, before the record is read again", async () => {
+    m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
+    m.openPatient.mockResolvedValue(maskedView);
+    m.refreshPatient.mockResolvedValue(maskedView);
+    record = maskedEvents;
+    m.reveal.mockResolvedValue(revealed);
+    const c = await submitAda();
+    click(q(c, "tab-timeline"));
+    click(qa(c, "timeline-row").find((r) => r.dataset.restricted === "masked")!);
+    // The read after the reveal has not answered yet.
+    m.refreshPatient.mockReturnValue(new Promise(() => {}));
+    type(q(c, "reveal-reason") as HTMLInputElement, "Needed for the referral");
+    click(q(c, "reveal-confirm"));
+    await flush();
+    const row = qa(c, "timeline-row").find((r) => r.dataset.resourceId === "enc-r1")!;
+    expect(row.dataset.restricted).toBe("revealed");
+    expect(row.textContent).toContain("Sexual health clinic attendance");
+    expect(row.classList.contains("row--open")).toBe(true);
+    expect(qa(c, "timeline-row").some((r) => r.dataset.restricted === "masked")).toBe(false);
+  });
+
+  it("a search never finds a masked entry (the core does not search what it says)", async () => {
+    const c = mount(<Timeline nhs={ADA_NHS} first={firstPage(maskedEvents)} sources={sources} openKey={null} onOpen={noop} searchRef={searchRef()} />);
+    record = maskedEvents;
+    type(q(c, "search-input") as HTMLInputElement, "restricted");
+    await act(() => new Promise((r) => setTimeout(r, 200)));
+    await flush();
+    expect(m.timelinePage).toHaveBeenLastCalledWith(ADA_NHS, { kinds: [], sources: [], text: "restricted", from: null, to: null }, 0, 200);
+    expect(qa(c, "timeline-row")).toEqual([]);
+    expect(q(c, "timeline-empty").textContent).toBe("No events match the filters.");
+  });
+
   it("a refused reveal is said in the panel, and the entry stays masked", async () => {
     m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
     m.openPatient.mockResolvedValue(maskedView);
     m.refreshPatient.mockResolvedValue(maskedView);
+    record = maskedEvents;
     m.reveal.mockRejectedValue({ code: "AuditUnavailable", message: "disk full" });
     const c = await submitAda();
     click(q(c, "tab-timeline"));
@@ -408,6 +451,7 @@ describe("Restricted entries", () => {
     m.basisFor.mockResolvedValue({ basis: "direct-care", reason: null });
     m.openPatient.mockResolvedValue(maskedView);
     m.refreshPatient.mockResolvedValue(maskedView);
+    record = maskedEvents;
     const c = await submitAda();
     const block = q(c, "summary-restricted");
     expect(block.querySelector("h2")!.textContent).toBe("Restricted entries not included (1)");
@@ -421,15 +465,17 @@ describe("Restricted entries", () => {
     expect(q(c, "tab-timeline").getAttribute("aria-selected")).toBe("true");
     expect(q(c, "detail-panel").dataset.restricted).toBe("masked");
     expect(q(c, "reveal-confirm")).toBeTruthy();
+    // Taken from the summary, masked: a masked entry is never looked up by its handle.
+    expect(m.timelineEntries).not.toHaveBeenCalled();
     // Nothing restricted: no section.
-    const plain = mount(<Summary summary={adaSummary} events={adaEvents} onOpenRef={noop} />);
+    const plain = mount(<Summary summary={adaSummary} onOpenRef={noop} />);
     expect(plain.querySelector('[data-testid="summary-restricted"]')).toBeNull();
   });
 });
 
 describe("Consent notes", () => {
   it("are shown at the top of the summary: applied with what was withheld, or a warning when not applied", () => {
-    const c = mount(<Summary summary={{ ...adaSummary, sources: consentSources }} events={adaEvents} onOpenRef={noop} />);
+    const c = mount(<Summary summary={{ ...adaSummary, sources: consentSources }} onOpenRef={noop} />);
     const notes = qa(c, "consent-note");
     expect(notes.map((n) => [n.dataset.applied, n.textContent])).toEqual([
       ["true", "Consent restriction at Riverside NHS Trust: No sharing of mental health encounters (withheld, not kept: 1 Encounter, 1 DocumentReference)"],

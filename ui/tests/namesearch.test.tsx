@@ -136,7 +136,7 @@ describe("Search by name and date of birth", () => {
     expect(m.declareBasis.mock.invocationCallOrder[0]).toBeLessThan(m.openPatient.mock.invocationCallOrder[0]);
     expect(m.openPatient).toHaveBeenCalledTimes(1);
     expect(m.openPatient).toHaveBeenCalledWith(ADA_NHS);
-    expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function));
+    expect(m.syncPatient).toHaveBeenCalledWith(ADA_NHS, expect.any(Function), false);
     expect(m.openPatient.mock.invocationCallOrder[0]).toBeLessThan(m.syncPatient.mock.invocationCallOrder[0]);
     expect((q(c, "nhs-input") as HTMLInputElement).value).toBe("999 000 0018");
     expect(q(c, "name-search-toggle").getAttribute("aria-expanded")).toBe("false");

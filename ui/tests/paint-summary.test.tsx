@@ -1,7 +1,7 @@
 // Own file: the first-paint marker is set once per module instance (app run).
 import { afterEach, describe, expect, it } from "vitest";
 import { Summary } from "../src/components/Summary";
-import { adaEvents, adaSummary } from "./fixtures/patient";
+import { adaSummary } from "./fixtures/patient";
 import { cleanup, mount, qa } from "./helpers";
 
 afterEach(cleanup);
@@ -17,14 +17,14 @@ describe("first paint marker on the summary (the first screen)", () => {
       allergies: { ...adaSummary.allergies, groups: [] },
       medications: { ...adaSummary.medications, groups: [] },
     };
-    mount(<Summary summary={empty} events={[]} onOpenRef={() => {}} />);
+    mount(<Summary summary={empty} onOpenRef={() => {}} />);
     await frames();
     expect(w.__crossviewTimelinePaint).toBeUndefined();
   });
 
   it("is set after the first frame with entries", async () => {
     const before = Date.now();
-    const c = mount(<Summary summary={adaSummary} events={adaEvents} onOpenRef={() => {}} />);
+    const c = mount(<Summary summary={adaSummary} onOpenRef={() => {}} />);
     expect(qa(c, "allergy-group").length).toBeGreaterThan(0);
     await frames();
     expect(w.__crossviewTimelinePaint).toBeGreaterThanOrEqual(before);

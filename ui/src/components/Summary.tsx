@@ -22,10 +22,11 @@ import { KindBadge, MarkBadges, markFirstPaint, RestrictedBadge, SourceBadge, St
 
 const SEVERE_STATES = new Set<MedicineState>(["stopped", "do-not-give", "not-taken", "entered-in-error"]);
 
+/** Resource types the timeline shows (every resource of these types is a timeline entry). */
+const TIMELINE_TYPES = new Set(["AllergyIntolerance", "MedicationRequest", "MedicationStatement", "Encounter", "Composition", "DocumentReference", "Condition"]);
+
 interface Props {
   summary: SummaryData;
-  /** The timeline's events (to name the entries a flag refers to, and open them). */
-  events: TimelineEvent[];
   /** Sources still loading (first sync, nothing cached). */
   loadingFrom?: string[];
   now?: Date;
@@ -50,20 +51,21 @@ function refKey(r: EntryRef) {
  * do-not-give orders, current medicines, recent stops — every source entry
  * visible inside its group, and what could not be known said where it matters.
  */
-export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: Props) {
+export function Summary({ summary, loadingFrom = [], now, onOpenRef }: Props) {
   const [openFlag, setOpenFlag] = useState<number | null>(null);
   const [pastOpen, setPastOpen] = useState(false);
   const meds = summary.medications;
 
+  // What names the entries flags refer to: the summary's own entries (and the restricted ones, masked).
   const info = useMemo(() => {
     const m = new Map<string, RefInfo>();
-    for (const e of events) m.set(eventKey(e), { title: e.title, date: e.date_display, status: e.status, inSummary: false });
+    for (const e of summary.restricted ?? []) m.set(eventKey(e), { title: e.title, date: e.date_display, status: e.status, inSummary: false });
     const put = (e: AllergyEntry | MedicineEntry) =>
       m.set(refKey(e), { title: e.title, date: e.date_display, status: e.status, inSummary: true });
     for (const g of summary.allergies.groups) g.entries.forEach(put);
     for (const list of [meds.groups, meds.recently_stopped, meds.do_not_give, meds.past]) for (const g of list) g.entries.forEach(put);
     return m;
-  }, [summary, events, meds]);
+  }, [summary, meds]);
 
   // The summary is the first screen: its first frame with entries is the record's first paint.
   const hasEntries = summary.allergies.groups.length > 0 || meds.groups.length > 0 || summary.flags.length > 0;
@@ -72,7 +74,6 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
   }, [hasEntries]);
 
   const pastKeys = useMemo(() => new Set(meds.past.flatMap((g) => g.entries.map(refKey))), [meds]);
-  const eventKeys = useMemo(() => new Set(events.map(eventKey)), [events]);
 
   const highlighted = useMemo(
     () => new Set(openFlag !== null && summary.flags[openFlag] ? summary.flags[openFlag].refs.map(refKey) : []),
@@ -94,7 +95,8 @@ export function Summary({ summary, events, loadingFrom = [], now, onOpenRef }: P
     el.focus({ preventScroll: true });
   };
 
-  const ctx: EntryCtx = { highlighted, now, onOpenRef, canOpen: (r) => eventKeys.has(refKey(r)) };
+  // An entry opens in the timeline when it is one of its entries (not a Patient record, say).
+  const ctx: EntryCtx = { highlighted, now, onOpenRef, canOpen: (r) => info.has(refKey(r)) || TIMELINE_TYPES.has(r.resource_type) };
   const loading = loadingFrom.length > 0 || summary.loading;
 
   return (

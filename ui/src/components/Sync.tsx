@@ -13,6 +13,8 @@ export interface EndpointProgress {
   counts: Record<string, number>;
   errorCode: ErrorCode | null;
   errorMessage: string | null;
+  /** How the finished sync fetched: `full`, `incremental` or `conditional` (null until finished). */
+  fetch: string | null;
 }
 
 /** Fold one Progress message into the per-endpoint progress list (keyed by source id). */
@@ -21,7 +23,7 @@ export function applyProgress(list: EndpointProgress[], p: Progress): EndpointPr
   const source = p.event === "finished" ? p.outcome.source : p.source;
   const idx = list.findIndex((x) => x.sourceId === sourceId);
   const cur: EndpointProgress =
-    idx >= 0 ? list[idx] : { sourceId, source, phase: "connecting", counts: {}, errorCode: null, errorMessage: null };
+    idx >= 0 ? list[idx] : { sourceId, source, phase: "connecting", counts: {}, errorCode: null, errorMessage: null, fetch: null };
   let next: EndpointProgress;
   switch (p.event) {
     case "started":
@@ -42,6 +44,7 @@ export function applyProgress(list: EndpointProgress[], p: Progress): EndpointPr
         counts,
         errorCode: p.outcome.error?.code ?? null,
         errorMessage: p.outcome.error?.message ?? null,
+        fetch: p.outcome.fetch,
       };
       break;
     }
@@ -51,6 +54,12 @@ export function applyProgress(list: EndpointProgress[], p: Progress): EndpointPr
   else out.push(next);
   return out;
 }
+
+/** What a finished source's counts mean when it fetched only changes. */
+const FETCH_WORDS: Record<string, string> = {
+  incremental: " (new or changed only)",
+  conditional: " (changed searches only)",
+};
 
 /** Whether a source's part of the sync has finished (whatever its outcome). */
 export function progressDone(p: EndpointProgress | undefined): boolean {
@@ -115,6 +124,7 @@ export function SyncProgress({ items, running }: { items: EndpointProgress[]; ru
                     <>
                       <OkTag />
                       {n ? ` ${n}` : ""}
+                      {FETCH_WORDS[x.fetch ?? "full"] ?? ""}
                     </>
                   )}
                   {x.phase === "suspect" && <FailedTag text="Kept aside" />}

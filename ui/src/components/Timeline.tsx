@@ -1,14 +1,35 @@
 import type { RefObject } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { EndpointKind, EventKind, EventMark, TimelineEvent } from "../bindings";
+import { useContext, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { EndpointKind, EventKind, EventMark, TimelineEvent, TimelinePage } from "../bindings";
 import { asOfLong, asOfShort, DATE_INPUT_HINT, formatDate, parseDateInput } from "../lib/dates";
-import { buildIndex, EMPTY_FILTERS, eventKey, filterEvents, type Filters, isFiltering, KIND_FILTER_LABEL, KIND_LABEL, KINDS, sourceKindLabel } from "../lib/filter";
+import {
+  ALL_ENTRIES,
+  EMPTY_FILTERS,
+  eventKey,
+  type Filters,
+  isFiltering,
+  isUnfiltered,
+  KIND_FILTER_LABEL,
+  KIND_LABEL,
+  KINDS,
+  matchesQuery,
+  queryOf,
+  sameEntry,
+  sourceKindLabel,
+} from "../lib/filter";
+import { AccessGuard } from "../lib/guard";
 import { eventMarks, MARK_LABEL, SEVERE_MARKS } from "../lib/marks";
+import { MAX_PAGES, PAGE_SIZE, TimelinePages } from "../lib/pages";
 import { Dropdown } from "./Dropdown";
+import { ErrorText } from "./ErrorText";
 import { useVirtualRows } from "./VirtualList";
 
 /** Fixed row height (the virtualiser relies on it). */
 export const ROW_HEIGHT = 40;
+
+/** Typing pause before a search is sent to the core. */
+export const SEARCH_DELAY_MS = 150;
 
 export interface SourceOption {
   source_id: string;
@@ -22,10 +43,14 @@ export interface SelectRequest {
   focus: boolean;
   /** A new number for every request, so the same key can be asked for twice. */
   seq: number;
+  /** The entry itself, when known: to find it when its page is not loaded, or say the filters hide it. */
+  event?: TimelineEvent;
 }
 
 interface Props {
-  events: TimelineEvent[];
+  nhs: string;
+  /** The first page of the whole timeline as the record was last read (a new one after every refresh). */
+  first: TimelinePage;
   sources: SourceOption[];
   openKey: string | null;
   onOpen: (e: TimelineEvent) => void;
@@ -34,6 +59,8 @@ interface Props {
   /** Shown instead of "No events in this record" (e.g. while the record is loading). */
   emptyText?: string;
   select?: SelectRequest | null;
+  /** Entries revealed since their page was read: shown in place of the masked rows. */
+  revealed?: TimelineEvent[];
 }
 
 export function KindBadge({ kind }: { kind: EventKind }) {
@@ -166,31 +193,99 @@ function DateField({
   );
 }
 
-export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emptyText, select }: Props) {
+/** Why the entry asked for is not highlighted in the list. */
+type NotListed = "hidden" | "further";
+
+const fmt = (n: number) => n.toLocaleString("en-GB");
+
+export function Timeline({ nhs, first, sources, openKey, onOpen, searchRef, now, emptyText, select, revealed = [] }: Props) {
   const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
-  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  // The search as sent to the core: typing waits for a pause.
+  const [searchText, setSearchText] = useState("");
+  // The selected row: its entry's key once known, and its row (also for rows still loading).
+  const [sel, setSel] = useState<{ key: string | null; index: number }>({ key: null, index: -1 });
+  const [notListed, setNotListed] = useState<NotListed | null>(null);
   const [from, setFrom] = useState<DateFieldState>(EMPTY_DATE);
   const [to, setTo] = useState<DateFieldState>(EMPTY_DATE);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [uid] = useState(() => `tl${++idSeq}`);
 
-  // Memoised derived arrays: the search index only changes with the events.
-  const index = useMemo(() => buildIndex(events), [events]);
-  const filtered = useMemo(() => filterEvents(events, filters, index), [events, filters, index]);
-  const keys = useMemo(() => filtered.map(eventKey), [filtered]);
-  const selectedIndex = useMemo(() => (selectedKey === null ? -1 : keys.indexOf(selectedKey)), [keys, selectedKey]);
+  const guard = useContext(AccessGuard);
+  const ask = useRef({ nhs, guard });
+  ask.current = { nhs, guard };
+  const [, changed] = useReducer((n: number) => n + 1, 0);
+  const [pages] = useState(
+    () =>
+      new TimelinePages(
+        (q, offset, limit) => ask.current.guard(() => api.timelinePage(ask.current.nhs, q, offset, limit)),
+        () => changed(0),
+        ALL_ENTRIES,
+        first,
+      ),
+  );
 
-  const allSources = useMemo(() => {
-    const m = new Map<string, SourceOption>();
-    for (const s of sources) m.set(s.source_id, s);
-    for (const e of events) if (!m.has(e.source_id)) m.set(e.source_id, { source_id: e.source_id, source: e.source, source_kind: e.source_kind });
-    return [...m.values()];
-  }, [sources, events]);
+  const sourceIds = useMemo(() => sources.map((s) => s.source_id), [sources]);
+  const query = useMemo(() => queryOf(filters, searchText, sourceIds), [filters, searchText, sourceIds]);
+  const queryKey = JSON.stringify(query);
+  const applied = useRef({ queryKey, first });
+  // Before paint, so that no frame shows the old query's rows under the new filters.
+  useLayoutEffect(() => {
+    const was = applied.current;
+    if (was.queryKey === queryKey && was.first === first) return;
+    applied.current = { queryKey, first };
+    // The whole timeline's first page comes with the record: no need to ask for it.
+    const seed = isUnfiltered(query) ? first : undefined;
+    if (was.queryKey === queryKey) return pages.refresh(seed);
+    pages.setQuery(query, seed);
+    setSel((s) => ({ ...s, index: -1 }));
+    setNotListed(null);
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [queryKey, first]);
+  const current = applied.current.queryKey === queryKey;
+  const counts = current ? pages.counts : null;
+  const total = counts?.total ?? 0;
+
+  useEffect(() => {
+    if (filters.text === searchText) return;
+    const t = setTimeout(() => setSearchText(filters.text), SEARCH_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [filters.text]);
+
+  /** A loaded entry as it is to be shown: a masked one revealed since its page was read, revealed. */
+  const shown = (e: TimelineEvent) => (e.restricted?.masked && revealed.find((r) => sameEntry(r, e))) || e;
+  const rowAt = (i: number): TimelineEvent | undefined => {
+    const e = current ? pages.eventAt(i) : undefined;
+    return e && shown(e);
+  };
+  const isKey = (key: string) => (e: TimelineEvent) => eventKey(shown(e)) === key;
+
+  const selectedIndex = (() => {
+    if (sel.key === null) return sel.index;
+    const at = sel.index >= 0 ? rowAt(sel.index) : undefined;
+    if (at && eventKey(at) === sel.key) return sel.index;
+    const i = current ? pages.indexOf(isKey(sel.key)) : -1;
+    // Its page not read (again) yet: where it was. Another entry there now: where it went, if loaded.
+    return i >= 0 || at ? i : sel.index;
+  })();
 
   const { items, totalSize, scrollToIndex } = useVirtualRows({
-    count: filtered.length,
+    count: total,
     rowHeight: ROW_HEIGHT,
     getScrollElement: () => scrollRef.current,
+  });
+
+  // The pages of the rows in view (placeholders until they arrive).
+  const firstInView = items.length > 0 ? items[0].index : -1;
+  const lastInView = items.length > 0 ? items[items.length - 1].index : -1;
+  useEffect(() => {
+    if (current && firstInView >= 0) pages.want(firstInView, lastInView);
+  });
+
+  // A row selected while loading takes its entry's key once its page arrives.
+  useEffect(() => {
+    if (sel.key !== null || sel.index < 0) return;
+    const e = rowAt(sel.index);
+    if (e) setSel({ key: eventKey(e), index: sel.index });
   });
 
   useEffect(() => {
@@ -199,12 +294,24 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
   }, [selectedIndex]);
 
   // Selection asked for from outside (an entry opened from the summary; focus back after the reader closes).
+  const selectSeq = useRef(0);
   useEffect(() => {
     if (!select) return;
-    setSelectedKey(select.key);
-    const i = keys.indexOf(select.key);
-    if (i >= 0) scrollToIndex(i);
+    selectSeq.current = select.seq;
+    setNotListed(null);
     if (select.focus) scrollRef.current?.focus({ preventScroll: true });
+    const is = isKey(select.key);
+    const i = pages.indexOf(is);
+    setSel({ key: select.key, index: i });
+    if (i >= 0) return scrollToIndex(i);
+    const e = select.event;
+    if (!e) return;
+    if (!query || !matchesQuery(e, query)) return setNotListed("hidden");
+    void pages.locate(is).then((at) => {
+      if (at === null || selectSeq.current !== select.seq) return;
+      if (at >= 0) setSel({ key: select.key, index: at });
+      else setNotListed((pages.counts?.total ?? 0) > MAX_PAGES * PAGE_SIZE ? "further" : "hidden");
+    });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [select?.seq]);
 
@@ -215,6 +322,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
   };
   const clearAll = () => {
     setFilters(EMPTY_FILTERS);
+    setSearchText("");
     setFrom(EMPTY_DATE);
     setTo(EMPTY_DATE);
   };
@@ -232,18 +340,20 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
       else kinds.add(k);
       return { ...f, kinds };
     });
-  const toggleSource = (s: string, shown: boolean) =>
+  const toggleSource = (s: string, visible: boolean) =>
     setFilters((f) => {
       const hiddenSources = new Set(f.hiddenSources);
-      if (shown) hiddenSources.delete(s);
+      if (visible) hiddenSources.delete(s);
       else hiddenSources.add(s);
       return { ...f, hiddenSources };
     });
 
   const move = (to: number) => {
-    if (filtered.length === 0) return;
-    const i = Math.max(0, Math.min(filtered.length - 1, to));
-    setSelectedKey(keys[i]);
+    if (total === 0) return;
+    const i = Math.max(0, Math.min(total - 1, to));
+    const e = rowAt(i);
+    setSel({ key: e ? eventKey(e) : null, index: i });
+    setNotListed(null);
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -266,12 +376,14 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
         move(0);
         break;
       case "End":
-        move(filtered.length - 1);
+        move(total - 1);
         break;
       case "Enter":
-      case " ":
-        if (cur >= 0) onOpen(filtered[cur]);
+      case " ": {
+        const open = cur >= 0 ? rowAt(cur) : undefined;
+        if (open) onOpen(open);
         break;
+      }
       default:
         return;
     }
@@ -281,17 +393,22 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
   const rowId = (i: number) => `${uid}-row-${i}`;
   const activeRendered = selectedIndex >= 0 && items.some((it) => it.index === selectedIndex);
   const filtering = isFiltering(filters) || !!from.text || !!to.text;
+  const busy = !current || pages.loading;
 
   // Startup benchmark marker: the first time any row is painted in this app run.
-  const hasRows = items.length > 0;
+  const hasRows = items.length > 0 && !!rowAt(items[0].index);
   useEffect(() => {
     if (hasRows) markFirstPaint();
   }, [hasRows]);
 
-  const shownSources = allSources.filter((x) => !filters.hiddenSources.has(x.source_id)).length;
-  const countText = filtering
-    ? `Showing ${filtered.length.toLocaleString("en-GB")} of ${events.length.toLocaleString("en-GB")} events`
-    : `${events.length.toLocaleString("en-GB")} events, newest first`;
+  const shownSources = sources.filter((x) => !filters.hiddenSources.has(x.source_id)).length;
+  const countText = !counts
+    ? pages.error
+      ? "Events not read"
+      : "Loading events…"
+    : filtering
+      ? `Showing ${fmt(counts.total)} of ${fmt(first.total)} events`
+      : `${fmt(first.total)} events, newest first`;
 
   return (
     <>
@@ -307,7 +424,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               data-testid="search-input"
               class="input input--search"
               type="search"
-              placeholder="Title or code (press /)"
+              placeholder="Title or detail (press /)"
               aria-keyshortcuts="/"
               value={filters.text}
               onInput={(e) => update({ text: (e.currentTarget as HTMLInputElement).value })}
@@ -325,6 +442,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               >
                 {filters.kinds.has(k) && <span aria-hidden="true">✓ </span>}
                 {KIND_FILTER_LABEL[k]}
+                {counts && <span class="toggle__count"> ({fmt(counts.byKind[k] ?? 0)})</span>}
               </button>
             ))}
           </span>
@@ -343,27 +461,36 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               {DATE_INPUT_HINT}
             </span>
           </Dropdown>
-          {allSources.length > 0 && (
+          {sources.length > 0 && (
             <Dropdown
               testid="filter-sources"
               className="filters__sources"
               label={
                 <>
-                  Sources <span class="dropdown__count">{shownSources === allSources.length ? "(all)" : `(${shownSources} of ${allSources.length})`}</span>
+                  Sources <span class="dropdown__count">{shownSources === sources.length ? "(all)" : `(${shownSources} of ${sources.length})`}</span>
                 </>
               }
             >
               <fieldset class="dropdown__fieldset">
                 <legend class="dropdown__legend">Show entries from</legend>
-                {allSources.map((s) => (
+                {sources.map((s) => (
                   <label key={s.source_id} class="checkbox">
                     <input
                       type="checkbox"
+                      data-testid="filter-source"
+                      data-source-id={s.source_id}
                       checked={!filters.hiddenSources.has(s.source_id)}
                       onChange={(e) => toggleSource(s.source_id, (e.currentTarget as HTMLInputElement).checked)}
                     />{" "}
                     <span>
                       <bdi>{s.source}</bdi> ({sourceKindLabel(s.source_kind)})
+                      {counts?.bySource && (
+                        <span class="checkbox__count" data-testid="filter-source-count">
+                          {" "}
+                          · {fmt(counts.bySource[s.source_id] ?? 0)}
+                          <span class="visually-hidden"> entries</span>
+                        </span>
+                      )}
                     </span>
                   </label>
                 ))}
@@ -375,7 +502,7 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
               Clear filters
             </button>
           )}
-          <span class={filtering ? "timeline__count" : "visually-hidden"} aria-live="polite">
+          <span class={filtering ? "timeline__count" : "visually-hidden"} aria-live="polite" data-testid="timeline-count">
             {countText}
           </span>
         </div>
@@ -394,6 +521,29 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
         <h2 id={`${uid}-h`} class="visually-hidden">
           Timeline
         </h2>
+        {pages.error && (
+          <div class="timeline__error" data-testid="timeline-error">
+            <ErrorText error={pages.error} prefix="Some of the timeline could not be read" />
+            <button type="button" class="button button--secondary button--small" data-testid="timeline-retry" onClick={() => pages.retry()}>
+              Try again
+            </button>
+          </div>
+        )}
+        {notListed && (
+          <p class="timeline__note" role="status" data-testid="timeline-not-listed">
+            {notListed === "further"
+              ? `The entry in the details panel is further down this list than its first ${fmt(MAX_PAGES * PAGE_SIZE)} entries: narrow the list with the filters to find it.`
+              : `The entry in the details panel is not in this list${filtering ? " with these filters" : ""}.`}
+            {notListed === "hidden" && filtering && (
+              <>
+                {" "}
+                <button type="button" class="button button--link button--small" onClick={clearAll}>
+                  Clear filters
+                </button>
+              </>
+            )}
+          </p>
+        )}
         <div
           ref={scrollRef}
           class="timeline__scroll"
@@ -402,31 +552,49 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
           tabIndex={0}
           aria-label="Timeline events, newest first. Use arrow keys to move and Enter to open."
           aria-activedescendant={activeRendered ? rowId(selectedIndex) : undefined}
+          aria-busy={busy ? "true" : "false"}
           onKeyDown={onKeyDown}
         >
-          {filtered.length === 0 ? (
+          {!counts ? (
+            // Never "no events" before the core has answered: loading, or the error above.
+            !pages.error && (
+              <p class="timeline__empty" data-testid="timeline-loading">
+                Loading the timeline…
+              </p>
+            )
+          ) : total === 0 ? (
             <p class="timeline__empty" data-testid="timeline-empty">
-              {events.length === 0 ? (emptyText ?? "No events in this record.") : "No events match the filters."}
+              {first.total === 0 ? (emptyText ?? "No events in this record.") : "No events match the filters."}
             </p>
           ) : (
             <div class="timeline__inner" style={{ height: `${totalSize}px` }}>
               {items.map((it) => {
-                const e = filtered[it.index];
-                const key = keys[it.index];
+                const e = rowAt(it.index);
                 const selected = it.index === selectedIndex;
+                const common = {
+                  id: rowId(it.index),
+                  role: "option",
+                  "aria-selected": selected ? "true" : "false",
+                  "aria-posinset": it.index + 1,
+                  "aria-setsize": total,
+                  style: { height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` },
+                } as const;
+                if (!e) {
+                  return (
+                    <div key={`row-${it.index}`} {...common} class={`row row--placeholder${selected ? " row--selected" : ""}`} data-testid="timeline-row-placeholder">
+                      <span class="row__placeholder">{pages.failedAt(it.index) ? "Not loaded (see the error above)" : "Loading…"}</span>
+                    </div>
+                  );
+                }
+                const key = eventKey(e);
                 const open = key === openKey;
                 const marks = eventMarks(e);
                 const restricted = restrictedState(e);
                 return (
                   <div
                     key={key}
-                    id={rowId(it.index)}
-                    role="option"
-                    aria-selected={selected ? "true" : "false"}
-                    aria-posinset={it.index + 1}
-                    aria-setsize={filtered.length}
+                    {...common}
                     class={`row${selected ? " row--selected" : ""}${open ? " row--open" : ""}${e.entered_in_error ? " row--eie" : ""}${marks.includes("stopped") ? " row--stopped" : ""}${e.stale ? " row--stale" : ""}${restricted ? ` row--${restricted}` : ""}`}
-                    style={{ height: `${ROW_HEIGHT}px`, transform: `translateY(${it.start}px)` }}
                     data-testid="timeline-row"
                     data-kind={e.kind}
                     data-source={e.source}
@@ -437,7 +605,8 @@ export function Timeline({ events, sources, openKey, onOpen, searchRef, now, emp
                     data-marks={marks.join(" ")}
                     data-restricted={restricted ?? undefined}
                     onClick={() => {
-                      setSelectedKey(key);
+                      setSel({ key, index: it.index });
+                      setNotListed(null);
                       onOpen(e);
                     }}
                   >

@@ -1,6 +1,5 @@
-import { type EndpointKind, type EventKind, SOURCE_KIND_LABELS, type TimelineEvent } from "../bindings";
+import { type EndpointKind, type EntryKey, type EventKind, SOURCE_KIND_LABELS, type TimelineEvent } from "../bindings";
 import { dateSpan } from "./dates";
-import { MARK_LABEL } from "./marks";
 
 export const KINDS: EventKind[] = ["allergy", "medication", "encounter", "discharge", "document", "condition"];
 
@@ -47,58 +46,86 @@ export const EMPTY_FILTERS: Filters = {
   text: "",
 };
 
-/** Lower-cased text a free-text search runs over (title, detail, source, codes). */
-export function searchText(e: TimelineEvent): string {
-  const parts = [e.title, e.detail ?? "", e.source, e.status ?? "", ...e.marks.map((m) => MARK_LABEL[m])];
-  for (const c of e.codes) parts.push(c.code ?? "", c.display ?? "", c.system ?? "");
-  return parts.join("\n").toLowerCase();
-}
-
-/** Precompute search haystacks once per events array. */
-export function buildIndex(events: readonly TimelineEvent[]): string[] {
-  return events.map(searchText);
-}
-
 export function isFiltering(f: Filters): boolean {
   return f.kinds.size > 0 || f.hiddenSources.size > 0 || !!f.from || !!f.to || f.text.trim() !== "";
 }
 
+/** A timeline query as the core's `timeline_page` takes it. */
+export interface TimelineQuery {
+  kinds: EventKind[];
+  /** Source ids to include; empty means every source. */
+  sources: string[];
+  /** Full-text search: every word must start a word of the title or detail. */
+  text: string | null;
+  /** Inclusive `yyyy-mm-dd` bounds. */
+  from: string | null;
+  to: string | null;
+}
+
+export const ALL_ENTRIES: TimelineQuery = { kinds: [], sources: [], text: null, from: null, to: null };
+
 /**
- * Apply filters, keeping the core's order (newest first). `index` must be
- * `buildIndex(events)`; it is optional for convenience in small cases.
+ * The query for the filters, over the sources offered (`sourceIds`); `text` is
+ * the search as applied (debounced). Null when every source is hidden: then
+ * nothing can match, and the core is not asked.
  */
-export function filterEvents(
-  events: readonly TimelineEvent[],
-  f: Filters,
-  index: readonly string[] = buildIndex(events),
-): TimelineEvent[] {
-  if (!isFiltering(f)) return events as TimelineEvent[];
-  const terms = f.text.toLowerCase().split(/\s+/).filter(Boolean);
-  const out: TimelineEvent[] = [];
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    if (f.kinds.size > 0 && !f.kinds.has(e.kind)) continue;
-    if (f.hiddenSources.has(e.source_id)) continue;
-    if (f.from || f.to) {
-      const span = dateSpan(e.date);
-      if (!span) continue; // undated events cannot match a date range
-      if (f.from && span[1] < f.from) continue;
-      if (f.to && span[0] > f.to) continue;
-    }
-    if (terms.length > 0) {
-      const hay = index[i];
-      let all = true;
-      for (const t of terms) {
-        if (!hay.includes(t)) {
-          all = false;
-          break;
-        }
-      }
-      if (!all) continue;
-    }
-    out.push(e);
+export function queryOf(f: Filters, text: string, sourceIds: readonly string[]): TimelineQuery | null {
+  const shown = sourceIds.filter((id) => !f.hiddenSources.has(id));
+  if (sourceIds.length > 0 && shown.length === 0) return null;
+  return {
+    kinds: KINDS.filter((k) => f.kinds.has(k)),
+    sources: f.hiddenSources.size > 0 ? shown : [],
+    text: text.trim() || null,
+    from: f.from || null,
+    to: f.to || null,
+  };
+}
+
+export function isUnfiltered(q: TimelineQuery | null): boolean {
+  return !!q && q.kinds.length === 0 && q.sources.length === 0 && !q.text && !q.from && !q.to;
+}
+
+/** Lower case without accents, as the core's search folds them. */
+function fold(s: string): string {
+  return s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+function words(s: string): string[] {
+  return fold(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
+/**
+ * Whether the core would list `e` for `q` (the same rules as `timeline_page`):
+ * used to tell an entry hidden by the filters from one not loaded yet.
+ */
+export function matchesQuery(e: TimelineEvent, q: TimelineQuery): boolean {
+  if (q.kinds.length > 0 && !q.kinds.includes(e.kind)) return false;
+  if (q.sources.length > 0 && !q.sources.includes(e.source_id)) return false;
+  if (q.from || q.to) {
+    const span = dateSpan(e.date);
+    if (!span) return false; // undated entries never match a date range
+    if (q.from && span[1] < q.from) return false;
+    if (q.to && span[0] > q.to) return false;
   }
-  return out;
+  const want = words(q.text ?? "");
+  if (want.length > 0) {
+    // Restricted entries are never found by what they say.
+    if (e.restricted) return false;
+    const have = words(`${e.title} ${e.detail ?? ""}`);
+    if (!want.every((w) => have.some((h) => h.startsWith(w)))) return false;
+  }
+  return true;
+}
+
+/**
+ * The same entry in two reads of the record. A restricted entry is named by its
+ * handle, which stays the same once it is revealed (its resource id does not:
+ * masked, the id is the handle).
+ */
+export function sameEntry(a: TimelineEvent, b: TimelineEvent): boolean {
+  if (a.source_id !== b.source_id || a.resource_type !== b.resource_type) return false;
+  if (a.restricted && b.restricted) return a.restricted.handle === b.restricted.handle;
+  return a.resource_id === b.resource_id;
 }
 
 /**
@@ -107,4 +134,9 @@ export function filterEvents(
  */
 export function eventKey(e: Pick<TimelineEvent, "source_id" | "resource_type" | "resource_id">): string {
   return `${e.source_id}|${e.resource_type}/${e.resource_id}`;
+}
+
+/** The key `timeline_entries` looks an entry up by. */
+export function entryKeyOf(e: Pick<TimelineEvent, "source_id" | "resource_type" | "resource_id">): EntryKey {
+  return { source_id: e.source_id, resource_type: e.resource_type, resource_id: e.resource_id };
 }
