@@ -214,6 +214,8 @@ impl App {
             today: crate::display::today(),
             recent_days: RECENT_DAYS,
         });
+        // A long record's repeats: a few entries per source, the rest counted.
+        reconcile::compact::compact(&mut summary);
         if !hidden.is_empty() {
             // By key: a long record is not read whole for a few hidden entries.
             let mut events = Vec::with_capacity(hidden.len());

@@ -361,6 +361,12 @@ fn print_medicine(g: &MedicineGroup) {
             safe(&e.resource_id)
         );
     }
+    if g.earlier_entries > 0 {
+        say!(
+            "      and {} earlier entries of this medicine (on the timeline)",
+            g.earlier_entries
+        );
+    }
 }
 
 pub fn print_summary(s: &Summary, banner: &Banner, nhs: &NhsNumber) {

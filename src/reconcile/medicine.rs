@@ -167,6 +167,9 @@ pub struct MedicineGroup {
     /// A GP repeat's last issue.
     pub last_issued: Option<String>,
     pub entries: Vec<MedicineEntry>,
+    /// Entries left out of `entries` for a screen (see [`super::compact`]): the
+    /// earlier orders and issues of a long record, still on the timeline.
+    pub earlier_entries: u64,
     pub flags: Vec<super::flags::FlagKind>,
 }
 
@@ -516,6 +519,7 @@ fn group_of(mut entries: Vec<MedicineEntry>, input: &Input) -> MedicineGroup {
         last_touched,
         last_issued,
         entries,
+        earlier_entries: 0,
         flags: Vec::new(),
     }
 }

@@ -4,6 +4,7 @@
 //! and where sources disagree both sides are shown with their dates.
 
 pub mod allergy;
+pub mod compact;
 pub mod discharge_changes;
 pub mod flags;
 mod group;

@@ -211,6 +211,7 @@ function medGroup(title, entries, p = {}) {
     last_touched_display: latest.date_display,
     last_issued: null,
     entries,
+    earlier_entries: 0,
     flags: [],
     ...p,
   };

@@ -295,7 +295,12 @@ last_touched: string | null, last_touched_display: string,
 /**
  * A GP repeat's last issue.
  */
-last_issued: string | null, entries: Array<MedicineEntry>, flags: Array<FlagKind>, };
+last_issued: string | null, entries: Array<MedicineEntry>, 
+/**
+ * Entries left out of `entries` for a screen (see [`super::compact`]): the
+ * earlier orders and issues of a long record, still on the timeline.
+ */
+earlier_entries: number, flags: Array<FlagKind>, };
 export type MedicationSummary = { 
 /**
  * Medicines the patient is on now (at any source).

@@ -1048,6 +1048,17 @@ describe("Attachments", () => {
 });
 
 describe("Summary", () => {
+  it("counts a medicine's earlier entries the core left out, and says where they are", () => {
+    const meds = adaSummary.medications;
+    const long = { ...adaSummary, medications: { ...meds, groups: meds.groups.map((g, i) => (i === 0 ? { ...g, earlier_entries: 1249 } : g)) } };
+    const c = mount(<Summary summary={long} now={NOW} onOpenRef={noop} />);
+    const more = qa(c, "earlier-entries");
+    expect(more.length).toBe(1);
+    expect(more[0].textContent).toContain("and 1,249 earlier entries of this medicine (on the timeline)");
+    cleanup();
+    expect(qa(mount(<Summary summary={adaSummary} now={NOW} onOpenRef={noop} />), "earlier-entries").length).toBe(0);
+  });
+
   it("renders flags (warning vs caution, with text badges) and the groups", () => {
     const c = mount(<Summary summary={adaSummary} now={NOW} onOpenRef={noop} />);
     const flags = qa(c, "summary-flag");

@@ -527,6 +527,12 @@ function MedicineGroupView({ g, ctx }: { g: MedicineGroup; ctx: EntryCtx }) {
           />
         ))}
       </ul>
+      {g.earlier_entries > 0 && (
+        <p class="entries__more" data-testid="earlier-entries">
+          and {g.earlier_entries.toLocaleString("en-GB")} earlier {g.earlier_entries === 1 ? "entry" : "entries"} of this medicine (on the
+          timeline)
+        </p>
+      )}
     </li>
   );
 }
