@@ -30,7 +30,26 @@ impl TimelineFilter {
             return String::new();
         }
         let day = format!("substr({e}date, 1, 10)");
-        let mut sql = format!(" AND {e}date GLOB '[0-9][0-9][0-9][0-9]*'");
+        let mut sql = String::new();
+        // First a range of the display-order index (the start instant in UTC,
+        // then the precision) that holds every overlapping entry: one that
+        // starts no later than a day after the range, and no earlier than a
+        // year and a day before it (a year-only date spans the year; UK
+        // midnight is up to an hour from UTC). The exact test follows.
+        let day_text = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        if let Some(to) = self
+            .to
+            .and_then(|d| d.checked_add_days(chrono::Days::new(2)))
+        {
+            sql.push_str(&format!(" AND {e}sort_key < '{}'", day_text(to)));
+        }
+        if let Some(from) = self
+            .from
+            .and_then(|d| d.checked_sub_days(chrono::Days::new(367)))
+        {
+            sql.push_str(&format!(" AND {e}sort_key >= '{}'", day_text(from)));
+        }
+        sql.push_str(&format!(" AND {e}date GLOB '[0-9][0-9][0-9][0-9]*'"));
         if let Some(from) = self.from {
             // The last day the entry's date can mean: `2019` → 2019-12-31, `2019-06` → 2019-06-31.
             sql.push_str(&format!(
