@@ -3,6 +3,7 @@
 
 mod endpoint;
 mod gp_connect;
+mod plan;
 mod writer;
 
 use serde::Serialize;
