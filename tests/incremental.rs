@@ -65,15 +65,21 @@ fn titles(events: &[Value]) -> Vec<String> {
     t
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resync_fetches_only_what_changed_and_merges_it_into_what_is_shown() {
-    let v1 = vec![
+/// A patient with two allergies and an order naming its Medication, all last
+/// updated long ago.
+fn first_record() -> Vec<Value> {
+    vec![
         patient(),
         allergy("a1", "Penicillin allergy", LONG_AGO),
         allergy("a2", "Latex allergy", LONG_AGO),
         order("o1", "m1", LONG_AGO),
         medication("m1", "Amlodipine 5mg tablets", LONG_AGO),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resync_fetches_only_what_changed_and_merges_it_into_what_is_shown() {
+    let v1 = first_record();
     let server = FixtureServer::start(v1.clone(), 0).await.unwrap();
     let port = server.addr().port();
     let tmp = tempfile::tempdir().unwrap();
@@ -237,13 +243,7 @@ async fn full_sync_hours_zero_makes_every_sync_full() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_ignores_last_updated_is_asked_only_if_each_search_changed() {
-    let v1 = vec![
-        patient(),
-        allergy("a1", "Penicillin allergy", LONG_AGO),
-        allergy("a2", "Latex allergy", LONG_AGO),
-        order("o1", "m1", LONG_AGO),
-        medication("m1", "Amlodipine 5mg tablets", LONG_AGO),
-    ];
+    let v1 = first_record();
     let server = FixtureServer::start(v1.clone(), 0).await.unwrap();
     server.set_fault(Fault::IgnoresLastUpdated);
     let port = server.addr().port();

@@ -136,13 +136,16 @@ impl App {
     /// The cached record as a person opening it sees it (the timeline's first
     /// page); no network, no audit.
     fn view(&self, nhs: &str) -> Result<(PatientView, Audited), UiError> {
-        let store = self.store()?;
-        let mut sources = self.sources_of(&store, nhs)?;
+        self.view_in(&self.store()?, nhs)
+    }
+
+    fn view_in(&self, store: &Store, nhs: &str) -> Result<(PatientView, Audited), UiError> {
+        let mut sources = self.sources_of(store, nhs)?;
         let mut timeline =
             store.timeline_page(nhs, &TimelineFilter::default(), None, 0, FIRST_PAGE)?;
         Self::named(&mut timeline.events, &sources);
         self.mask_events(nhs, &mut timeline.events);
-        let summary = self.summary_from(&store, &mut sources, nhs)?;
+        let summary = self.summary_from(store, &mut sources, nhs)?;
         let statuses = sources.statuses();
         let oldest_data = statuses.iter().filter_map(|s| s.last_success.clone()).min();
         let audited = Audited::sources(shown_sources(&statuses));
@@ -180,21 +183,27 @@ impl App {
     pub fn record(&self, nhs: &str, query: &TimelineQuery) -> Result<RecordView, UiError> {
         let nhs = parse_nhs(nhs)?;
         self.audited(AuditAction::Timeline, &nhs, |_| {
-            let (view, audited) = self.view(nhs.as_str())?;
-            let events = self.events_for(nhs.as_str(), query)?;
+            let store = self.store()?;
+            let (view, audited) = self.view_in(&store, nhs.as_str())?;
+            let (events, _) = self.events_for(&store, nhs.as_str(), query)?;
             Ok((RecordView { view, events }, audited))
         })
     }
 
-    /// Every entry matching `query`, named and masked (not audited here).
-    fn events_for(&self, nhs: &str, query: &TimelineQuery) -> Result<Vec<TimelineEvent>, UiError> {
-        let store = self.store()?;
-        let sources = self.sources_of(&store, nhs)?;
+    /// Every entry matching `query`, named and masked (not audited here),
+    /// with the sources they were named from.
+    fn events_for(
+        &self,
+        store: &Store,
+        nhs: &str,
+        query: &TimelineQuery,
+    ) -> Result<(Vec<TimelineEvent>, Sources), UiError> {
+        let sources = self.sources_of(store, nhs)?;
         let filter = self.filter_for(&sources, query)?;
         let mut events = store.timeline(nhs, &filter)?;
         Self::named(&mut events, &sources);
         self.mask_events(nhs, &mut events);
-        Ok(events)
+        Ok((events, sources))
     }
 
     /// The summary of the resources this view may show: restricted entries not
@@ -339,10 +348,8 @@ impl App {
     ) -> Result<Vec<TimelineEvent>, UiError> {
         let nhs = parse_nhs(nhs)?;
         self.audited(AuditAction::Timeline, &nhs, |_| {
-            let events = self.events_for(nhs.as_str(), query)?;
-            let store = self.store()?;
-            let shown = shown_sources(&self.sources_of(&store, nhs.as_str())?.statuses());
-            Ok((events, Audited::sources(shown)))
+            let (events, sources) = self.events_for(&self.store()?, nhs.as_str(), query)?;
+            Ok((events, Audited::sources(shown_sources(&sources.statuses()))))
         })
     }
 
